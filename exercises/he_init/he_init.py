@@ -1,0 +1,145 @@
+"""He (Kaiming) and Xavier (Glorot) weight initialisation, in numpy.
+
+Shapes follow the PyTorch layout:
+
+* a linear layer's weight is (out_features, in_features);
+* a convolution's weight is (out_channels, in_channels, *kernel_size).
+
+Every function returns a fresh float64 array of exactly the requested shape, drawn from
+the stated law. The law is what counts, not particular values: any correct sampler seeded
+from ``seed`` is fine. The same seed must give the same array; ``seed=None`` gives fresh
+randomness on every call.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+
+def compute_fans(shape: Sequence[int]) -> tuple[int, int]:
+    """Return ``(fan_in, fan_out)`` for a weight of the given shape (PyTorch layout).
+
+    The receptive field is the product of the kernel dimensions ``shape[2:]`` (1 for a
+    linear layer). Each input unit of a convolution feeds ``out_channels * receptive``
+    products and each output unit sums ``in_channels * receptive`` of them, so::
+
+        fan_in  = shape[1] * prod(shape[2:])
+        fan_out = shape[0] * prod(shape[2:])
+
+    Examples: ``(7, 3)`` -> ``(3, 7)``; ``(16, 3, 5, 7)`` -> ``(105, 560)``.
+
+    Args:
+        shape: the weight's shape, at least two dimensions.
+
+    Returns:
+        ``(fan_in, fan_out)`` as Python ints.
+
+    Raises:
+        ValueError: if ``shape`` has fewer than two dimensions (a bias has no fan_out).
+    """
+    # TODO: reject shapes with fewer than 2 dimensions, then multiply in the kernel size.
+    raise NotImplementedError
+
+
+def he_normal(shape: Sequence[int], mode: str = "fan_in", seed: int | None = None) -> np.ndarray:
+    """He (Kaiming) normal initialisation for layers followed by a ReLU.
+
+    Draws every entry from N(0, std²) with::
+
+        std = sqrt(2 / fan)        (so the variance is 2 / fan)
+
+    where ``fan`` is ``fan_in`` (``mode="fan_in"``, keeps the forward activations' variance
+    steady) or ``fan_out`` (``mode="fan_out"``, keeps the backward gradients' variance steady),
+    both from ``compute_fans(shape)``.
+
+    Args:
+        shape: weight shape in PyTorch layout, at least two dimensions.
+        mode: ``"fan_in"`` or ``"fan_out"``.
+        seed: seed for the random generator; the same seed gives the same array,
+            ``None`` gives fresh randomness.
+
+    Returns:
+        float64 array of exactly ``shape``.
+
+    Raises:
+        ValueError: if ``mode`` is not ``"fan_in"`` or ``"fan_out"``, or the shape has
+            fewer than two dimensions.
+    """
+    # TODO: pick fan_in or fan_out by mode (anything else is a ValueError).
+    # TODO: std = sqrt(2 / fan); draw from N(0, std^2) with a generator seeded by `seed`.
+    raise NotImplementedError
+
+
+def he_uniform(shape: Sequence[int], mode: str = "fan_in", seed: int | None = None) -> np.ndarray:
+    """He (Kaiming) uniform initialisation for layers followed by a ReLU.
+
+    Draws every entry from U(-b, b) with::
+
+        b = sqrt(6 / fan)
+
+    U(-b, b) has variance b² / 3 = 2 / fan, the same variance as ``he_normal``.
+    ``fan`` is chosen by ``mode`` exactly as in ``he_normal``.
+
+    Args:
+        shape: weight shape in PyTorch layout, at least two dimensions.
+        mode: ``"fan_in"`` or ``"fan_out"``.
+        seed: seed for the random generator; ``None`` gives fresh randomness.
+
+    Returns:
+        float64 array of exactly ``shape``.
+
+    Raises:
+        ValueError: if ``mode`` is not ``"fan_in"`` or ``"fan_out"``, or the shape has
+            fewer than two dimensions.
+    """
+    # TODO: choose the fan as in he_normal, then draw from U(-b, b) with b = sqrt(6 / fan).
+    raise NotImplementedError
+
+
+def xavier_normal(shape: Sequence[int], seed: int | None = None) -> np.ndarray:
+    """Xavier (Glorot) normal initialisation, suited to tanh and sigmoid layers.
+
+    Draws every entry from N(0, std²) with::
+
+        std = sqrt(2 / (fan_in + fan_out))   (variance 2 / (fan_in + fan_out))
+
+    a compromise between keeping the forward variance (1 / fan_in) and the backward
+    variance (1 / fan_out) steady.
+
+    Args:
+        shape: weight shape in PyTorch layout, at least two dimensions.
+        seed: seed for the random generator; ``None`` gives fresh randomness.
+
+    Returns:
+        float64 array of exactly ``shape``.
+
+    Raises:
+        ValueError: if the shape has fewer than two dimensions.
+    """
+    # TODO: std = sqrt(2 / (fan_in + fan_out)); draw from N(0, std^2).
+    raise NotImplementedError
+
+
+def xavier_uniform(shape: Sequence[int], seed: int | None = None) -> np.ndarray:
+    """Xavier (Glorot) uniform initialisation, suited to tanh and sigmoid layers.
+
+    Draws every entry from U(-b, b) with::
+
+        b = sqrt(6 / (fan_in + fan_out))
+
+    so the variance b² / 3 equals ``xavier_normal``'s, 2 / (fan_in + fan_out).
+
+    Args:
+        shape: weight shape in PyTorch layout, at least two dimensions.
+        seed: seed for the random generator; ``None`` gives fresh randomness.
+
+    Returns:
+        float64 array of exactly ``shape``.
+
+    Raises:
+        ValueError: if the shape has fewer than two dimensions.
+    """
+    # TODO: b = sqrt(6 / (fan_in + fan_out)); draw from U(-b, b).
+    raise NotImplementedError

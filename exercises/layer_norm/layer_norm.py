@@ -1,0 +1,65 @@
+"""Layer normalisation, forward and backward, in numpy.
+
+Layer norm normalises every feature vector on its own: the mean and the variance are taken
+over the LAST axis (the D features of one token or one sample), never over the batch. Then a
+learned per-feature scale `gamma` and shift `beta` are applied:
+
+    mean = (1/D) * sum_j x[..., j]
+    var  = (1/D) * sum_j (x[..., j] - mean)**2        biased: divide by D, not D-1
+    xhat = (x - mean) / sqrt(var + eps)                eps INSIDE the square root
+    out  = gamma * xhat + beta
+
+Arrays are float64, except that float32 input stays float32 all the way through.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def layer_norm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray,
+                       eps: float = 1e-5) -> tuple[np.ndarray, Any]:
+    """Normalise x over its last axis, then scale by gamma and shift by beta.
+
+    Args:
+        x: input of shape (..., D): any number of leading axes, e.g. (N, D) or (N, T, D).
+        gamma: scale, shape (D,).
+        beta: shift, shape (D,).
+        eps: added to the variance INSIDE the square root, for numerical safety.
+
+    Returns:
+        out: same shape as x. out = gamma * (x - mean) / sqrt(var + eps) + beta, where mean
+            and var are taken over the last axis only and var is the biased variance
+            (divide by D).
+        cache: anything you need for the backward pass. It is handed back to
+            layer_norm_backward unchanged; nothing else looks inside it.
+
+    dtype: float32 input gives float32 output; any other input is computed in float64.
+    """
+    # TODO: pick the working dtype (float32 stays float32, everything else float64).
+    # TODO: take the mean and the biased variance over the last axis (keep that axis),
+    # TODO: normalise with eps inside the square root, then scale and shift.
+    raise NotImplementedError
+
+
+def layer_norm_backward(dout: np.ndarray, cache: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gradients of the loss with respect to x, gamma and beta.
+
+    Args:
+        dout: upstream gradient dL/dout, same shape as x: (..., D).
+        cache: exactly what layer_norm_forward returned as its cache.
+
+    Returns:
+        dx: dL/dx, shape (..., D), the same dtype as the forward's output.
+        dgamma: dL/dgamma, shape (D,): summed over EVERY leading axis.
+        dbeta: dL/dbeta, shape (D,): summed over EVERY leading axis.
+
+    Remember that every x[..., j] in a row moves that row's mean and variance, so dx has
+    three parts: the direct path through xhat, the path through the mean, and the path
+    through the variance.
+    """
+    # TODO: unpack your cache; dbeta and dgamma sum over every leading axis of dout.
+    # TODO: dx follows three paths: directly through xhat, through the row mean and
+    # TODO: through the row variance. Derive each one (the README shows how), then add them.
+    raise NotImplementedError

@@ -1,0 +1,3 @@
+"""learn: a self-grading exercise and quiz platform for deep-learning fundamentals."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,237 @@
+"""Process control seen from the grading process: the zygote, the workers, their limits.
+
+:class:`WorkerPool` starts the zygote (grader/zygote.py) in a clean, isolated Python and asks
+it for workers; :class:`WorkerProcess` is one worker's connection. Time limits are enforced
+here, from outside the worker: a request that outlives its deadline gets the worker's whole
+process group killed. Nothing here interprets results: that is grader/submission.py's job.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from grader import wire
+
+OUTPUT_SHOWN_CHARS = 2000   # learner output shown per test; the rest is counted, not kept
+
+
+class PoolError(Exception):
+    """The zygote could not start or stopped answering: an environment problem, not the learner's."""
+
+
+class WorkerTimedOut(Exception):
+    """A request outlived its deadline; the worker has been killed."""
+
+
+class WorkerExited(Exception):
+    """The worker died during a request; ``status`` says how."""
+
+    def __init__(self, status: "ExitStatus"):
+        super().__init__(str(status))
+        self.status = status
+
+
+@dataclass(frozen=True)
+class ExitStatus:
+    """How a worker process ended: by a signal, or with an exit code."""
+
+    signal: int | None = None
+    code: int | None = None
+
+    def __str__(self) -> str:
+        if self.signal is not None:
+            return f"killed by {signal.Signals(self.signal).name}"
+        return f"exited with status {self.code}"
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """What a worker needs to know: the learner's file and the limits it runs under."""
+
+    path: Path                 # the learner's file
+    module: str                # the module name it is imported as
+    forbidden: tuple[str, ...] = ()
+    blocked: tuple[str, ...] = ()   # folders whose modules may not be imported (solutions)
+    memory_mb: int = 1024
+    output_bytes: int = 4 << 20
+
+
+def clean_environment(home: str) -> dict[str, str]:
+    """The whole environment a worker sees: nothing of the user's but a locale."""
+    return {
+        "PATH": os.defpath,
+        "HOME": home,
+        "TMPDIR": home,
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        # One thread each: deterministic reductions, no thread pool alive at fork time.
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
+
+
+class WorkerPool:
+    """A zygote and the workers forked from it. Use as a context manager.
+
+    The zygote starts importing ``preload`` right away, in parallel with whatever the grading
+    process does next; the first :meth:`spawn` waits for it to be ready.
+    """
+
+    def __init__(self, preload: tuple[str, ...] = ("numpy",), python: str = sys.executable):
+        self.root = Path(tempfile.mkdtemp(prefix="learn-grade-"))
+        self._count = 0
+        self._ready = False
+        ours, theirs = socket.socketpair()
+        self._log = open(self.root / "zygote.log", "wb")
+        try:
+            self._process = subprocess.Popen(
+                [python, "-I", "-m", "grader.zygote", str(theirs.fileno()), ",".join(preload)],
+                pass_fds=[theirs.fileno()], env=clean_environment(str(self.root)),
+                cwd=self.root, stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log)
+        except OSError as error:
+            raise PoolError(f"cannot start the grading worker: {error}") from None
+        finally:
+            theirs.close()
+        self._control = ours
+
+    def __enter__(self) -> "WorkerPool":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _ask(self, header: dict, timeout: float = 120.0) -> dict:
+        try:
+            self._control.settimeout(timeout)
+            if not self._ready:
+                ready, _ = wire.recv_frame(self._control)
+                self._ready = bool(ready.get("ready"))
+            wire.send_frame(self._control, header)
+            if header.get("op") == "spawn":
+                socket.send_fds(self._control, [b"F"], [header.pop("_fd")])
+            reply, _ = wire.recv_frame(self._control)
+            return reply
+        except (OSError, EOFError, wire.WireError) as error:
+            log = (self.root / "zygote.log").read_text(errors="replace")[-800:]
+            raise PoolError(f"the grading worker stopped answering ({error}). {log}") from None
+
+    def spawn(self, spec: WorkerSpec) -> "WorkerProcess":
+        """Fork a fresh worker for spec; it starts by importing the learner's module."""
+        self._count += 1
+        workdir = self.root / f"run-{self._count}"
+        workdir.mkdir()
+        capture = self.root / f"output-{self._count}.txt"
+        capture.touch()
+        ours, theirs = socket.socketpair()
+        try:
+            header: dict[str, Any] = {"op": "spawn", "_fd": theirs.fileno(), "spec": {
+                "path": str(spec.path), "module": spec.module, "forbidden": list(spec.forbidden),
+                "blocked": list(spec.blocked), "memory_mb": spec.memory_mb,
+                "output_bytes": spec.output_bytes, "workdir": str(workdir),
+                "capture": str(capture)}}
+            reply = self._ask(header)
+        finally:
+            theirs.close()
+        return WorkerProcess(self, int(reply["pid"]), ours, capture)
+
+    def reap(self, pid: int, kill: bool) -> ExitStatus:
+        """Wait for a worker to end (killing it first when asked); its orphans are killed too."""
+        status = self._ask({"op": "wait", "pid": pid, "kill": kill})["status"]
+        return ExitStatus(signal=status.get("signal"), code=status.get("code"))
+
+    def close(self) -> None:
+        """Kill every worker and stray process, stop the zygote, remove temporary files."""
+        if self._process.poll() is None:
+            try:
+                self._control.settimeout(10.0)
+                if not self._ready:
+                    wire.recv_frame(self._control)
+                wire.send_frame(self._control, {"op": "shutdown"})
+                wire.recv_frame(self._control)
+            except (OSError, EOFError, wire.WireError):
+                pass
+            self._control.close()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._control.close()
+        self._log.close()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+class WorkerProcess:
+    """One worker: requests with deadlines, its captured output, its end."""
+
+    def __init__(self, pool: WorkerPool, pid: int, sock: socket.socket, capture: Path):
+        self.pool = pool
+        self.pid = pid
+        self.sock = sock
+        self.capture = capture
+        self.status: ExitStatus | None = None
+
+    @property
+    def alive(self) -> bool:
+        return self.status is None
+
+    def receive(self, deadline: float) -> tuple[dict, list[bytes]]:
+        """Wait for the worker's next reply until the deadline (time.monotonic())."""
+        try:
+            self.sock.settimeout(max(deadline - time.monotonic(), 0.001))
+            return wire.recv_frame(self.sock)
+        except (socket.timeout, TimeoutError):
+            self.kill()
+            raise WorkerTimedOut() from None
+        except (EOFError, OSError, wire.WireError):
+            status = self.kill()
+            raise WorkerExited(status) from None
+
+    def request(self, header: dict, buffers: list[bytes], deadline: float) -> tuple[dict, list[bytes]]:
+        """Send one request and wait for its reply until the deadline."""
+        try:
+            self.sock.settimeout(max(deadline - time.monotonic(), 0.001))
+            wire.send_frame(self.sock, header, buffers)
+        except (socket.timeout, TimeoutError):
+            self.kill()
+            raise WorkerTimedOut() from None
+        except OSError:
+            raise WorkerExited(self.kill()) from None
+        return self.receive(deadline)
+
+    def kill(self) -> ExitStatus:
+        """Kill the worker's process group (if still running) and reap it."""
+        if self.status is None:
+            try:
+                os.killpg(self.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            self.sock.close()
+            self.status = self.pool.reap(self.pid, kill=True)
+        return self.status
+
+    def take_output(self) -> tuple[str, int]:
+        """The output written since the last call (at most OUTPUT_SHOWN_CHARS) and its full size.
+
+        The file is emptied afterwards, so the size limit applies per test.
+        """
+        try:
+            size = self.capture.stat().st_size
+            with open(self.capture, "rb") as captured:
+                head = captured.read(OUTPUT_SHOWN_CHARS * 4)
+            if size:
+                os.truncate(self.capture, 0)
+        except OSError:
+            return "", 0
+        text = head.decode("utf-8", errors="replace")[:OUTPUT_SHOWN_CHARS]
+        return text, size

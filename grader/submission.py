@@ -1,0 +1,329 @@
+"""The ``submission`` a hidden suite sees: a proxy to the learner's module in its worker.
+
+Calls cross to the worker as data (grader/wire.py) and results come back as data or as
+handles (:class:`RemoteObject`). What went wrong in the worker becomes an exception here:
+
+* the learner's own exceptions: :class:`LearnerError` subclasses that also subclass the
+  built-in type (``pytest.raises(ValueError)`` works in a suite);
+* everything that must end the test whatever the suite does: :class:`GradingSignal`
+  subclasses, derived from BaseException so that a suite's ``except Exception`` cannot
+  swallow them. Each carries the ``reason`` category of the results document.
+"""
+from __future__ import annotations
+
+import builtins
+import signal
+import time
+from collections.abc import Callable
+from typing import Any
+
+from grader import wire
+from grader.isolation import WorkerExited, WorkerPool, WorkerProcess, WorkerSpec, WorkerTimedOut
+
+# -- what can happen -----------------------------------------------------------------------
+
+
+class GradingSignal(BaseException):
+    """Ends a test with a verdict other than a plain failed assertion."""
+
+    reason = "error"
+
+
+class NotAttempted(GradingSignal):
+    """The learner's code raised NotImplementedError: the stub is not filled in yet."""
+
+    reason = "not_attempted"
+
+
+class TimedOut(GradingSignal):
+    reason = "timeout"
+
+
+class OutOfMemory(GradingSignal):
+    reason = "memory"
+
+
+class Crashed(GradingSignal):
+    reason = "crash"
+
+
+class ForbiddenCall(GradingSignal):
+    reason = "forbidden"
+
+
+class SubmissionBroken(GradingSignal):
+    """The module cannot be used at all: syntax error, failed import, a missing name."""
+
+    reason = "error"
+
+
+class LearnerError(Exception):
+    """An exception raised by the learner's code (``type_name`` is its original type)."""
+
+    type_name = "Exception"
+    learner_traceback = ""
+
+    def __str__(self) -> str:
+        return self.args[0] if self.args else ""
+
+
+_LEARNER_ERROR_TYPES: dict[str, type] = {}
+
+
+def learner_error(type_name: str, builtin: bool, message: str, learner_traceback: str) -> LearnerError:
+    """A LearnerError for the learner's exception, also an instance of the built-in type."""
+    cls = _LEARNER_ERROR_TYPES.get(type_name)
+    if cls is None:
+        cls = LearnerError
+        base = getattr(builtins, type_name, None) if builtin else None
+        if isinstance(base, type) and issubclass(base, Exception):
+            try:
+                candidate = type(f"Learner{type_name}", (LearnerError, base), {})
+                candidate("probe")
+                cls = candidate
+            except TypeError:  # e.g. a built-in whose constructor needs more arguments
+                cls = LearnerError
+        _LEARNER_ERROR_TYPES[type_name] = cls
+    error = cls(f"{type_name}: {message}" if message else type_name)
+    error.type_name = type_name
+    error.learner_traceback = learner_traceback
+    return error
+
+
+# -- the session: one learner module across the tests of a run ---------------------------------
+
+_SIGNAL_WORDS = {
+    signal.SIGSEGV: "a segmentation fault (SIGSEGV)",
+    signal.SIGABRT: "an abort (SIGABRT)",
+    signal.SIGBUS: "a bus error (SIGBUS)",
+    signal.SIGFPE: "a floating-point exception (SIGFPE)",
+    signal.SIGILL: "an illegal instruction (SIGILL)",
+}
+
+
+class WorkerSession:
+    """Runs one learner module in workers: starts one on demand and a fresh one after a death.
+
+    A failure to import the module is remembered: every later test reports it at once instead
+    of importing again (an endless loop at import would otherwise cost every test its limit).
+    """
+
+    def __init__(self, pool: WorkerPool, spec: WorkerSpec, test_seconds: float, run_seconds: float):
+        self.pool = pool
+        self.spec = spec
+        self.test_seconds = test_seconds
+        self.run_deadline = time.monotonic() + run_seconds
+        self.run_seconds = run_seconds
+        self.test_deadline = time.monotonic() + test_seconds
+        self.worker: WorkerProcess | None = None
+        self.load_failure: GradingSignal | None = None
+        self._output: list[str] = []
+        self._output_bytes = 0
+        self.last_seconds = 0.0
+
+    @property
+    def file_name(self) -> str:
+        return self.spec.path.name
+
+    def start_test(self) -> None:
+        """A new test begins: its own time budget, its own output."""
+        self.test_deadline = time.monotonic() + self.test_seconds
+        self.take_output()
+
+    def _deadline(self) -> float:
+        return min(self.test_deadline, self.run_deadline)
+
+    def _timeout_signal(self, doing: str) -> TimedOut:
+        if self.run_deadline <= self.test_deadline:
+            return TimedOut(f"{doing} did not finish before the run's time limit "
+                            f"({self.run_seconds:g} s for the whole grade) and was stopped")
+        return TimedOut(f"{doing} did not finish within {self.test_seconds:g} s "
+                        f"(the time limit per test) and was stopped")
+
+    def _ensure_worker(self) -> WorkerProcess:
+        if self.load_failure is not None:
+            raise type(self.load_failure)(*self.load_failure.args)
+        if self.worker is not None and self.worker.alive:
+            return self.worker
+        if time.monotonic() >= self.run_deadline:
+            raise self._timeout_signal("grading")
+        self._collect_output()
+        self.worker = self.pool.spawn(self.spec)
+        try:
+            header, _ = self.worker.receive(self._deadline())
+        except WorkerTimedOut:
+            self.load_failure = self._timeout_signal(f"importing {self.file_name}")
+            raise self.load_failure from None
+        except WorkerExited as died:
+            self.load_failure = self._death_signal(died.status, f"importing {self.file_name}")
+            raise self.load_failure from None
+        if "error" in header or header.get("forbidden"):
+            failure = self._to_exception(header, doing=f"importing {self.file_name}")
+            if isinstance(failure, LearnerError):  # an exception at import: nothing works
+                failure = SubmissionBroken(
+                    f"importing {self.file_name} failed: {failure}\n{failure.learner_traceback}")
+            self.load_failure = failure if isinstance(failure, GradingSignal) else None
+            self.worker.kill()
+            raise failure
+        return self.worker
+
+    def request(self, header: dict, args: Any = None) -> Any:
+        """Send a request (args encoded as data) and return the decoded result."""
+        worker = self._ensure_worker()
+        buffers: list[bytes] = []
+        if args is not None:  # (positional list, keyword dict), encoded as one value
+            tree, buffers = wire.encode(args, _refuse_local_object)
+            header["args"], header["kwargs"] = tree["$tuple"]
+        doing = f"your {header.get('_label', 'code')}"
+        header.pop("_label", None)
+        try:
+            reply, reply_buffers = worker.request(header, buffers, self._deadline())
+        except WorkerTimedOut:
+            raise self._timeout_signal(doing) from None
+        except WorkerExited as died:
+            raise self._death_signal(died.status, doing) from None
+        if "protocol_error" in reply:
+            raise RuntimeError(f"grader protocol error: {reply['protocol_error']}")
+        if "ok" in reply and not reply.get("forbidden"):
+            self.last_seconds = float(reply.get("seconds", 0.0))
+            return wire.decode(reply["ok"], reply_buffers, self._remote_object)
+        raise self._to_exception(reply, doing)
+
+    def _remote_object(self, tree: dict) -> "RemoteObject":
+        return RemoteObject(self, tree["$handle"], tree.get("type", "object"))
+
+    def _to_exception(self, reply: dict, doing: str) -> BaseException:
+        if used := reply.get("forbidden"):
+            names = ", ".join(used)
+            return ForbiddenCall(f"{doing} called {names}, which this exercise asks you to "
+                                 f"write yourself")
+        if "missing" in reply:
+            hint = f" (did you mean '{reply['suggestion']}'?)" if reply.get("suggestion") else ""
+            return SubmissionBroken(f"{self.file_name} defines no '{reply['missing']}'{hint}")
+        error = reply["error"]
+        kind, message, frames = error["type"], error["message"], error.get("traceback", "")
+        detail = f"{kind}: {message}" if message else kind
+        if kind == "NotImplementedError":
+            return NotAttempted(f"not attempted yet ({doing} raised NotImplementedError)")
+        if kind == "MemoryError" or "can't allocate memory" in message:
+            return OutOfMemory(f"{doing} ran out of memory (limit {self.spec.memory_mb} MB "
+                               f"on top of its imports)")
+        if kind == "SystemExit":
+            return Crashed(f"{doing} called {message}: learner code must not exit the process")
+        if kind in ("SyntaxError", "IndentationError", "TabError"):
+            return SubmissionBroken(f"{self.file_name} has a syntax error: {message}\n{frames}")
+        if kind == "KeyboardInterrupt":
+            return Crashed(f"{doing} raised KeyboardInterrupt\n{frames}".rstrip())
+        if "import" in doing and kind in ("ImportError", "ModuleNotFoundError"):
+            return SubmissionBroken(f"{doing} failed: {detail}\n{frames}".rstrip())
+        return learner_error(kind, error.get("builtin", False), message, frames)
+
+    def _death_signal(self, status, doing: str) -> GradingSignal:
+        if status.signal == signal.SIGXFSZ:
+            return Crashed(f"{doing} printed more than {self.spec.output_bytes >> 20} MB "
+                           f"(the output limit per test) and was stopped")
+        if status.signal == signal.SIGKILL:
+            return OutOfMemory(f"{doing} was killed by the system (SIGKILL), most likely for "
+                               f"using too much memory")
+        if status.signal is not None:
+            words = _SIGNAL_WORDS.get(status.signal, f"signal {signal.Signals(status.signal).name}")
+            return Crashed(f"{doing} crashed the process with {words}")
+        return Crashed(f"{doing} ended the process (exit status {status.code}): learner code "
+                       f"must not call os._exit or exit the interpreter")
+
+    def _collect_output(self) -> None:
+        if self.worker is not None:
+            text, size = self.worker.take_output()
+            if size:
+                self._output.append(text)
+                self._output_bytes += size
+
+    def take_output(self) -> tuple[str, int]:
+        """What the learner's code printed since the last call, and its full size in bytes."""
+        self._collect_output()
+        text, size = "".join(self._output), self._output_bytes
+        self._output, self._output_bytes = [], 0
+        return text, size
+
+    def close(self) -> None:
+        if self.worker is not None:
+            self.worker.kill()
+
+
+def _refuse_local_object(value: Any) -> dict:
+    if isinstance(value, RemoteObject):
+        return {"$handle": value._learn_id, "type": value._learn_type}
+    raise TypeError(f"cannot send a {type(value).__name__} to the learner's code: only data "
+                    f"(numbers, strings, lists, dicts, arrays, tensors) and handles cross")
+
+
+# -- proxies -------------------------------------------------------------------------------
+
+
+class RemoteObject:
+    """A handle to an object that stays in the worker: a function, an instance, a cache."""
+
+    def __init__(self, session: WorkerSession, handle: int, type_name: str, name: str = ""):
+        object.__setattr__(self, "_learn_session", session)
+        object.__setattr__(self, "_learn_id", handle)
+        object.__setattr__(self, "_learn_type", type_name)
+        object.__setattr__(self, "_learn_name", name or type_name)
+
+    @property
+    def __name__(self) -> str:  # used in messages
+        return self._learn_name
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        value = self._learn_session.request(
+            {"op": "getattr", "target": self._learn_id, "name": name,
+             "_label": f"{self._learn_name}.{name}"})
+        if isinstance(value, RemoteObject):
+            object.__setattr__(value, "_learn_name", f"{self._learn_name}.{name}")
+        return value
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("a learner object cannot be changed from the suite; call its methods")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._learn_session.request(
+            {"op": "call", "target": self._learn_id, "_label": f"{self._learn_name}()"},
+            (list(args), kwargs))
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._learn_session.request(
+            {"op": "getitem", "target": self._learn_id, "_label": f"{self._learn_name}[...]"},
+            ([key], {}))
+
+    def __repr__(self) -> str:
+        return f"<learner's {self._learn_type} object>"
+
+
+class Submission(RemoteObject):
+    """The learner's module: ``submission.some_function(...)`` runs in the worker."""
+
+    def __init__(self, session: WorkerSession):
+        super().__init__(session, 0, "module", name="")
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        value = self._learn_session.request(
+            {"op": "getattr", "target": 0, "name": name, "_label": name})
+        if isinstance(value, RemoteObject):
+            object.__setattr__(value, "_learn_name", name)
+        return value
+
+    def __repr__(self) -> str:
+        return f"<submission {self._learn_session.file_name}>"
+
+
+def timed_call(fn: Callable, args: tuple, kwargs: dict) -> float:
+    """Call fn and return how long the call itself took, measured where it ran."""
+    if isinstance(fn, RemoteObject):
+        fn(*args, **kwargs)
+        return fn._learn_session.last_seconds
+    started = time.perf_counter()
+    fn(*args, **kwargs)
+    return time.perf_counter() - started

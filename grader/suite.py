@@ -1,0 +1,299 @@
+"""Helpers for hidden-suite authors, so every suite gives feedback of the same quality.
+
+Each helper raises AssertionError with a message written for the learner: which output is
+wrong, how (type, shape, dtype, values: the worst index with both values, a few values side
+by side) and, where the wrong answer matches a known mistake, ``likely mistake: ...``.
+"""
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from grader.submission import LearnerError, timed_call
+
+__all__ = ["assert_close", "assert_normal", "assert_uniform", "numeric_gradient",
+           "assert_fast_enough", "LearnerError"]
+
+_SIDE_BY_SIDE = 4  # how many mismatching values the message lists
+
+
+def _is_torch_tensor(value: Any) -> bool:
+    torch = _torch_if_loaded()
+    return torch is not None and isinstance(value, torch.Tensor)
+
+
+def _torch_if_loaded():
+    import sys
+    return sys.modules.get("torch")
+
+
+def _describe(value: Any) -> str:
+    """A short description of a value's kind, shape and dtype, for messages."""
+    if type(value) is np.ndarray:
+        return f"numpy array of shape {value.shape} and dtype {value.dtype}"
+    if _is_torch_tensor(value):
+        return f"torch tensor of shape {tuple(value.shape)} and dtype {str(value.dtype)[6:]}"
+    if isinstance(value, np.generic):
+        return f"numpy {type(value).__name__} {value!r}"
+    return f"{type(value).__name__} {_short_repr(value)}"
+
+
+def _short_repr(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _as_array(value: Any) -> np.ndarray:
+    if _is_torch_tensor(value):
+        return value.detach().cpu().numpy()
+    return np.asarray(value)
+
+
+def _type_problem(got: Any, expected: Any, name: str, check_dtype: bool) -> str | None:
+    """Why got cannot be compared with expected (kind, shape, dtype), or None."""
+    if type(expected) is np.ndarray:
+        if type(got) is not np.ndarray:
+            return f"{name}: expected a numpy array of shape {expected.shape}, got {_describe(got)}"
+    elif _is_torch_tensor(expected):
+        if not _is_torch_tensor(got):
+            return (f"{name}: expected a torch tensor of shape {tuple(expected.shape)}, "
+                    f"got {_describe(got)}")
+    else:  # a number
+        if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, float, np.number)):
+            if not (type(got) is np.ndarray and got.shape == ()):
+                return f"{name}: expected a number, got {_describe(got)}"
+        return None
+    got_shape, want_shape = tuple(got.shape), tuple(expected.shape)
+    if got_shape != want_shape:
+        return f"{name}: expected shape {want_shape}, got {got_shape}"
+    if check_dtype and got.dtype != expected.dtype:
+        want_dtype = str(expected.dtype).removeprefix("torch.")
+        got_dtype = str(got.dtype).removeprefix("torch.")
+        return f"{name}: expected dtype {want_dtype}, got {got_dtype}"
+    return None
+
+
+def _mismatch(got: np.ndarray, want: np.ndarray, rtol: float, atol: float) -> np.ndarray:
+    """Boolean mask of the elements outside tolerance (NaN where not expected counts)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        both_nan = np.isnan(got) & np.isnan(want)
+        same_inf = np.isinf(want) & (got == want)
+        far = ~(np.abs(got - want) <= atol + rtol * np.abs(want))
+    return far & ~both_nan & ~same_inf
+
+
+def _index(flat: int, shape: tuple) -> str:
+    return str(tuple(int(i) for i in np.unravel_index(flat, shape))) if shape else "()"
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.6g}"
+
+
+def _matching_bug(got: Any, bugs: Mapping[str, Any] | None, rtol: float, atol: float) -> str | None:
+    """The description of the first known mistake whose output got matches, if any."""
+    if not bugs:
+        return None
+    got_array = _as_array(got).astype(np.float64, copy=False) if not isinstance(got, str) else None
+    if got_array is None:
+        return None
+    for description, bug_output in bugs.items():
+        bug_array = _as_array(bug_output)
+        if bug_array.shape != got_array.shape:
+            continue
+        # Loose on purpose: a learner's version of the bug may round a little differently.
+        if not _mismatch(got_array, bug_array.astype(np.float64), max(rtol, 1e-5) * 10,
+                         max(atol, 1e-8) * 10).any():
+            return description
+    return None
+
+
+def assert_close(got: Any, expected: Any, *, name: str, rtol: float = 1e-7, atol: float = 1e-9,
+                 bugs: Mapping[str, Any] | None = None, check_dtype: bool = True) -> None:
+    """Assert that got (array, tensor or number) equals expected within tolerance.
+
+    ``bugs`` maps a one-line description of a known mistake to the output it produces; when
+    got matches one, the message names it. Tolerance: ``|got - expected| <= atol + rtol*|expected|``.
+    """
+    problem = _type_problem(got, expected, name, check_dtype)
+    if problem:
+        raise AssertionError(problem)
+    got_array = _as_array(got).astype(np.float64) if not np.iscomplexobj(_as_array(got)) else _as_array(got)
+    want_array = _as_array(expected).astype(np.float64) if not np.iscomplexobj(_as_array(expected)) else _as_array(expected)
+    bad = _mismatch(got_array, want_array, rtol, atol)
+    if not bad.any():
+        return
+    lines = []
+    total = bad.size
+    if got_array.shape == ():
+        lines.append(f"{name}: got {_fmt(float(got_array))}, expected {_fmt(float(want_array))} "
+                     f"(tolerance rtol={rtol:g}, atol={atol:g})")
+    else:
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            abs_err = np.where(bad, np.abs(got_array - want_array), 0.0)
+            rel_err = np.where(bad, abs_err / np.maximum(np.abs(want_array), 1e-300), 0.0)
+        nan_count = int(np.isnan(got_array).sum())
+        worst = int(np.nanargmax(np.where(np.isnan(abs_err), np.inf, abs_err)))
+        lines.append(f"{name}: {int(bad.sum())} of {total} values differ "
+                     f"(tolerance rtol={rtol:g}, atol={atol:g})")
+        if nan_count:
+            first_nan = _index(int(np.flatnonzero(np.isnan(got_array).ravel())[0]), got_array.shape)
+            lines.append(f"  {nan_count} of your values are NaN (the first at index {first_nan})")
+        lines.append(f"  max abs error {_fmt(float(np.nanmax(abs_err)))} at index "
+                     f"{_index(worst, got_array.shape)}: got {_fmt(got_array.ravel()[worst])}, "
+                     f"expected {_fmt(want_array.ravel()[worst])}")
+        lines.append(f"  max rel error {_fmt(float(np.nanmax(rel_err)))}")
+        lines.append(f"  {'index':<18}{'got':>14}{'expected':>14}")
+        for flat in np.flatnonzero(bad.ravel())[:_SIDE_BY_SIDE]:
+            lines.append(f"  {_index(int(flat), got_array.shape):<18}"
+                         f"{_fmt(got_array.ravel()[flat]):>14}{_fmt(want_array.ravel()[flat]):>14}")
+    if bug := _matching_bug(got, bugs, rtol, atol):
+        lines.append(f"  likely mistake: {bug}")
+    raise AssertionError("\n".join(lines))
+
+
+# -- distributions -----------------------------------------------------------------------
+
+def _standard_normal_cdf(z: np.ndarray) -> np.ndarray:
+    erf = np.frompyfunc(math.erf, 1, 1)
+    return 0.5 * (1.0 + erf(z / math.sqrt(2.0)).astype(np.float64))
+
+
+def _ks_pvalue(statistic: float, n: int) -> float:
+    """Asymptotic p-value of the one-sample Kolmogorov-Smirnov statistic."""
+    lam = (math.sqrt(n) + 0.12 + 0.11 / math.sqrt(n)) * statistic
+    if lam < 0.2:
+        return 1.0
+    total = sum((-1) ** (k - 1) * math.exp(-2.0 * k * k * lam * lam) for k in range(1, 101))
+    return min(1.0, max(0.0, 2.0 * total))
+
+
+def _ks_statistic(sorted_samples: np.ndarray, cdf_values: np.ndarray) -> float:
+    n = sorted_samples.size
+    upper = np.arange(1, n + 1) / n - cdf_values
+    lower = cdf_values - np.arange(0, n) / n
+    return float(max(upper.max(), lower.max()))
+
+
+def _finite_samples(samples: Any, name: str) -> np.ndarray:
+    if type(samples) is not np.ndarray and not _is_torch_tensor(samples):
+        raise AssertionError(f"{name}: expected an array of samples, got {_describe(samples)}")
+    values = _as_array(samples).astype(np.float64).ravel()
+    if values.size < 100:
+        raise ValueError(f"{name}: a distribution test needs at least 100 samples")
+    if not np.isfinite(values).all():
+        raise AssertionError(f"{name}: {int((~np.isfinite(values)).sum())} values are not finite")
+    return values
+
+
+def _closest_bug(observed: float, bugs: Mapping[str, float] | None, band: float) -> str | None:
+    """The known mistake whose parameter is within the band of the observed value."""
+    if not bugs:
+        return None
+    best = min(bugs.items(), key=lambda item: abs(math.log(observed / item[1]))
+               if observed > 0 and item[1] > 0 else math.inf)
+    return best[0] if abs(observed / best[1] - 1.0) <= band else None
+
+
+def assert_normal(samples: Any, *, std: float, mean: float = 0.0, name: str,
+                  bugs: Mapping[str, float] | None = None) -> None:
+    """Assert that samples look drawn from N(mean, std²).
+
+    The sample mean and standard deviation must lie within five standard errors (a correct
+    sampler fails less than once in a million runs), and a Kolmogorov-Smirnov test must not
+    reject normality at p < 1e-4. ``bugs`` maps a known mistake to the std it produces.
+    """
+    values = _finite_samples(samples, name)
+    n = values.size
+    sample_mean, sample_std = float(values.mean()), float(values.std(ddof=1))
+    std_band = 5.0 * math.sqrt(1.0 / (2.0 * (n - 1)))        # relative std error of s
+    if abs(sample_std / std - 1.0) > std_band:
+        message = (f"{name}: sample std {_fmt(sample_std)} over {n} values, expected "
+                   f"{_fmt(std)} (±{100 * std_band:.1f}%)")
+        if bug := _closest_bug(sample_std, bugs, std_band):
+            message += f"\n  likely mistake: {bug}"
+        raise AssertionError(message)
+    if abs(sample_mean - mean) > 5.0 * std / math.sqrt(n):
+        raise AssertionError(f"{name}: sample mean {_fmt(sample_mean)} over {n} values, "
+                             f"expected {_fmt(mean)} (±{_fmt(5.0 * std / math.sqrt(n))})")
+    ordered = np.sort(values)
+    statistic = _ks_statistic(ordered, _standard_normal_cdf((ordered - mean) / std))
+    p_value = _ks_pvalue(statistic, n)
+    if p_value < 1e-4:
+        raise AssertionError(f"{name}: the values do not look normally distributed "
+                             f"(Kolmogorov-Smirnov D={statistic:.4f}, p={p_value:.1e}); "
+                             f"is it a uniform or another law?")
+
+
+def assert_uniform(samples: Any, *, bound: float, name: str,
+                   bugs: Mapping[str, float] | None = None) -> None:
+    """Assert that samples look drawn from U(-bound, bound).
+
+    Every value must lie within the bound, the largest magnitude must come close to it (with
+    n samples, max|x| < bound·(1 − 20/n) happens with probability e^−20), and a
+    Kolmogorov-Smirnov test must not reject the law. ``bugs`` maps a mistake to its bound.
+    """
+    values = _finite_samples(samples, name)
+    n = values.size
+    largest = float(np.abs(values).max())
+    too_low = bound * (1.0 - 20.0 / n)
+    if largest > bound * (1.0 + 1e-9) or largest < too_low:
+        side = "exceed" if largest > bound else "stay well inside"
+        message = (f"{name}: the values {side} the bound {_fmt(bound)}: the largest magnitude "
+                   f"over {n} values is {_fmt(largest)}")
+        if bug := _closest_bug(largest, bugs, 40.0 / n + 1e-9):
+            message += f"\n  likely mistake: {bug}"
+        raise AssertionError(message)
+    ordered = np.sort(values)
+    statistic = _ks_statistic(ordered, np.clip((ordered + bound) / (2.0 * bound), 0.0, 1.0))
+    p_value = _ks_pvalue(statistic, n)
+    if p_value < 1e-4:
+        raise AssertionError(f"{name}: the values do not look uniformly distributed on "
+                             f"[-{_fmt(bound)}, {_fmt(bound)}] (Kolmogorov-Smirnov D={statistic:.4f}, "
+                             f"p={p_value:.1e}); is it a normal or another law?")
+
+
+# -- gradients and speed -----------------------------------------------------------------
+
+def numeric_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """Central finite differences of the scalar function f at x (x is not modified)."""
+    x = np.array(x, dtype=np.float64)
+    grad = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        saved = x[index]
+        x[index] = saved + eps
+        plus = float(f(x))
+        x[index] = saved - eps
+        minus = float(f(x))
+        x[index] = saved
+        grad[index] = (plus - minus) / (2.0 * eps)
+    return grad
+
+
+def _best_time(fn: Callable, args: tuple, kwargs: dict, repeat: int) -> float:
+    best = math.inf
+    for _ in range(repeat):
+        seconds = timed_call(fn, args, kwargs)
+        best = min(best, seconds)
+    return best
+
+
+def assert_fast_enough(fn: Callable, ref_fn: Callable, *args: Any, max_ratio: float = 20.0,
+                       repeat: int = 3, **kwargs: Any) -> None:
+    """Assert the learner's fn is at most max_ratio times slower than the reference.
+
+    Both are timed in this run on the same inputs, best of ``repeat``; the learner's time is
+    measured inside its worker process, so the cost of sending data there does not count.
+    """
+    learner = _best_time(fn, args, kwargs, repeat)
+    reference = _best_time(ref_fn, args, kwargs, repeat)
+    ratio = learner / max(reference, 1e-6)
+    if ratio > max_ratio:
+        raise AssertionError(
+            f"too slow: your {getattr(fn, '__name__', 'function')} took {learner * 1e3:.1f} ms, "
+            f"the reference {reference * 1e3:.2f} ms on the same input ({ratio:.0f}x; the limit "
+            f"is {max_ratio:g}x). A Python loop over a batch axis is the usual cause: vectorise it.")

@@ -1,0 +1,281 @@
+"""The worker: the only process where learner code runs.
+
+It is forked from the zygote (grader/zygote.py), which has already set its limits, its
+working directory and its output file. Here it installs the forbidden-call tripwires, blocks
+imports from the hidden solutions, imports the learner's module and then answers requests
+from the grading process, one at a time, over its socket:
+
+    {"op": "getattr", "target": id, "name": str}      an attribute of the module or a handle
+    {"op": "call", "target": id, "args": [...], "kwargs": {...}}
+    {"op": "getitem", "target": id, "key": value}
+
+Every reply is ``{"ok": value, "seconds": float, "forbidden": [...]}`` or
+``{"error": {...}, "forbidden": [...]}``. Objects that are not data stay here in a table of
+handles. The worker never decides a verdict: it only reports what happened.
+"""
+from __future__ import annotations
+
+import builtins
+import difflib
+import functools
+import importlib.abc
+import io
+import os
+import socket
+import sys
+import time
+import traceback
+import types
+from pathlib import Path
+from typing import Any
+
+from grader import wire
+
+MODULE_HANDLE = 0  # handle id of the learner's module itself
+
+
+# -- forbidden calls ---------------------------------------------------------------------
+
+class Tripwires:
+    """Replaces forbidden functions, classes and methods with wrappers that record each use.
+
+    A name whose module is not imported yet is installed as soon as an import makes it
+    reachable, so ``import torch`` inside the learner's module is covered too.
+    """
+
+    def __init__(self, names: list[str]):
+        self.pending = list(names)
+        self.used: list[str] = []
+        self._original_import = builtins.__import__
+        if self.pending:
+            self._try_install()
+            builtins.__import__ = self._import
+
+    def _import(self, *args: Any, **kwargs: Any) -> Any:
+        module = self._original_import(*args, **kwargs)
+        if self.pending:
+            self._try_install()
+        return module
+
+    def _try_install(self) -> None:
+        for name in list(self.pending):
+            resolved = _resolve(name)
+            if resolved is not None:
+                owner, attribute, target = resolved
+                self._wrap(name, owner, attribute, target)
+                self.pending.remove(name)
+
+    def _wrap(self, name: str, owner: Any, attribute: str, target: Any) -> None:
+        record = self.used
+
+        if isinstance(target, type):
+            original_init = target.__init__
+
+            @functools.wraps(original_init)
+            def init(self_: Any, *args: Any, **kwargs: Any) -> None:
+                record.append(name)
+                original_init(self_, *args, **kwargs)
+
+            target.__init__ = init
+            return
+
+        @functools.wraps(target)
+        def tripwire(*args: Any, **kwargs: Any) -> Any:
+            record.append(name)
+            return target(*args, **kwargs)
+
+        setattr(owner, attribute, tripwire)
+
+    def take_used(self) -> list[str]:
+        """The forbidden names used since the last call, each once, in order of first use."""
+        used = list(dict.fromkeys(self.used))
+        self.used.clear()
+        return used
+
+
+def _resolve(dotted: str) -> tuple[Any, str, Any] | None:
+    """(owner, attribute, object) for a dotted name whose top module is imported, else None."""
+    parts = dotted.split(".")
+    if parts[0] not in sys.modules:
+        return None
+    owner: Any = sys.modules[parts[0]]
+    for part in parts[1:-1]:
+        owner = getattr(owner, part, None)
+        if owner is None:
+            return None
+    target = getattr(owner, parts[-1], None)
+    return None if target is None else (owner, parts[-1], target)
+
+
+class _HiddenBlocker(importlib.abc.MetaPathFinder):
+    """Refuses to import any module that lives under a blocked folder (the solutions)."""
+
+    def __init__(self, blocked: list[str], allowed_file: str):
+        self.blocked = [os.path.realpath(path) + os.sep for path in blocked]
+        self.allowed_file = os.path.realpath(allowed_file)
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> None:
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is None:
+                continue
+            origins = [spec.origin or "", *(spec.submodule_search_locations or [])]
+            for origin in origins:
+                real = os.path.realpath(origin) if origin else ""
+                if real and real != self.allowed_file and any(
+                        (real + os.sep).startswith(b) or real.startswith(b) for b in self.blocked):
+                    raise ImportError(f"module {fullname!r} is part of the hidden course "
+                                      f"material and cannot be imported")
+            return None
+        return None
+
+
+# -- learner errors ----------------------------------------------------------------------
+
+def describe_error(error: BaseException, learner_file: str) -> dict:
+    """What the grading process needs to know of an exception: type, message, learner frames."""
+    if isinstance(error, SyntaxError) and not isinstance(error, RecursionError):
+        return _describe_syntax_error(error, learner_file)
+    kind = type(error)
+    message = str(error)
+    if isinstance(error, SystemExit):
+        message = f"sys.exit({error.code!r})"
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__)
+              if frame.filename == learner_file]
+    if isinstance(error, RecursionError):
+        frames = frames[:3] + frames[-3:] if len(frames) > 6 else frames
+    shown = Path(learner_file).name
+    lines = [f'  File "{shown}", line {frame.lineno}, in {frame.name}'
+             + (f"\n    {frame.line}" if frame.line else "") for frame in frames]
+    return {"type": kind.__name__, "builtin": kind.__module__ == "builtins",
+            "message": message, "traceback": "\n".join(lines)}
+
+
+def _describe_syntax_error(error: SyntaxError, learner_file: str) -> dict:
+    where = f"line {error.lineno}" if error.lineno else "somewhere"
+    text = (error.text or "").rstrip("\n")
+    caret = ""
+    if text and error.offset:
+        stripped = text.lstrip()
+        caret = "\n    " + " " * max(0, error.offset - 1 - (len(text) - len(stripped))) + "^"
+        text = stripped
+    shown = f'  File "{Path(learner_file).name}", {where}' + (f"\n    {text}{caret}" if text else "")
+    return {"type": type(error).__name__, "builtin": True, "message": f"{error.msg} ({where})",
+            "traceback": shown}
+
+
+# -- the request loop --------------------------------------------------------------------
+
+class Worker:
+    """Serves one learner module to the grading process."""
+
+    def __init__(self, sock: socket.socket, spec: dict):
+        self.sock = sock
+        self.spec = spec
+        self.learner_file = os.path.realpath(spec["path"])
+        self.handles: dict[int, Any] = {}
+        self.next_handle = 1
+        self.tripwires = Tripwires(spec.get("forbidden", []))
+        self.module: types.ModuleType | None = None
+
+    def serve(self) -> None:
+        """Load the learner's module, reply, then answer requests until the socket closes."""
+        self._reply(self._load())
+        while True:
+            try:
+                header, buffers = wire.recv_frame(self.sock)
+            except (EOFError, wire.WireError, OSError):
+                return
+            self._reply(self._handle(header, buffers))
+
+    def _load(self) -> dict:
+        path = self.learner_file
+        sys.meta_path.insert(0, _HiddenBlocker(self.spec.get("blocked", []), path))
+        blocked = [os.path.realpath(b) for b in self.spec.get("blocked", [])]
+        sys.path[:] = [p for p in sys.path if os.path.realpath(p or ".") not in blocked]
+        sys.path.insert(0, os.path.dirname(path))
+        module = types.ModuleType(self.spec["module"])
+        module.__file__ = path
+        sys.modules[self.spec["module"]] = module
+        try:
+            source = Path(path).read_bytes()
+            code = compile(source, path, "exec")
+            exec(code, module.__dict__)
+        except BaseException as error:  # noqa: BLE001 - learner code may raise anything
+            return {"error": describe_error(error, path), "phase": "import"}
+        self.module = module
+        self.handles[MODULE_HANDLE] = module
+        return {"ok": None}
+
+    def _handle(self, header: dict, buffers: list[bytes]) -> dict:
+        op = header.get("op")
+        try:
+            target = self.handles[header["target"]]
+            if op == "getattr":
+                return self._getattr(target, header["target"], header["name"])
+            args = wire.decode(header.get("args", []), buffers, self._from_handle)
+            kwargs = wire.decode(header.get("kwargs", {"$dict": []}), buffers, self._from_handle)
+        except (KeyError, TypeError, wire.WireError) as error:
+            return {"protocol_error": f"bad request: {error!r}"}
+        started = time.perf_counter()
+        try:
+            if op == "call":
+                result = target(*args, **kwargs)
+            elif op == "getitem":
+                result = target[args[0]]
+            else:
+                return {"protocol_error": f"unknown op {op!r}"}
+        except BaseException as error:  # noqa: BLE001 - learner code may raise anything
+            return {"error": describe_error(error, self.learner_file)}
+        return {"ok": result, "seconds": time.perf_counter() - started}
+
+    def _getattr(self, target: Any, target_id: int, name: str) -> dict:
+        try:
+            return {"ok": getattr(target, name), "seconds": 0.0}
+        except AttributeError as error:
+            if target_id == MODULE_HANDLE:
+                public = [n for n in vars(target) if not n.startswith("_")]
+                close = difflib.get_close_matches(name, public, n=1)
+                return {"missing": name, "suggestion": close[0] if close else None}
+            return {"error": describe_error(error, self.learner_file)}
+        except BaseException as error:  # noqa: BLE001 - a property may raise anything
+            return {"error": describe_error(error, self.learner_file)}
+
+    def _to_handle(self, value: Any) -> dict:
+        handle = self.next_handle
+        self.next_handle += 1
+        self.handles[handle] = value
+        return {"$handle": handle, "type": type(value).__qualname__}
+
+    def _from_handle(self, tree: dict) -> Any:
+        return self.handles[tree["$handle"]]
+
+    def _reply(self, reply: dict) -> None:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        buffers: list[bytes] = []
+        if "ok" in reply:
+            reply["ok"], buffers = wire.encode(reply["ok"], self._to_handle)
+        reply["forbidden"] = self.tripwires.take_used()
+        wire.send_frame(self.sock, reply, buffers)
+
+
+def redirect_output(capture_path: str) -> None:
+    """Send this process's stdout and stderr (Python and C level) to the capture file."""
+    fd = os.open(capture_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)  # input() must not wait for a terminal
+    os.close(null)
+    sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
+    sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8",
+                                  errors="backslashreplace")
+    sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8",
+                                  errors="backslashreplace")
