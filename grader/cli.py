@@ -10,6 +10,8 @@ import sys
 
 import click
 
+from pathlib import Path
+
 from grader.errors import UserError
 
 # Commands that live in their own modules, loaded only when used: name -> "module:attribute".
@@ -47,6 +49,156 @@ def cli(ctx: click.Context) -> None:
 
     Run `learn` alone for the course table and what to do next.
     """
+    if ctx.invoked_subcommand is None:
+        _print_course_table()
+
+
+def _print_course_table() -> None:
+    from grader.course import load_course
+    from grader.progress import ProgressStore
+    from grader.report import render_course
+
+    course = load_course()
+    with ProgressStore.open() as store:
+        click.echo(render_course(course, store.exercises()))
+
+
+@cli.command("list")
+def list_exercises() -> None:
+    """Show the course table: each exercise's status, best score and hints used.
+
+    Example: learn list
+    """
+    _print_course_table()
+
+
+@cli.command()
+@click.argument("slug")
+def show(slug: str) -> None:
+    """Show an exercise's instructions and the file to edit.
+
+    Example: learn show he_init
+    """
+    from grader.course import load_course
+    from grader.workspace import learner_file
+
+    course = load_course()
+    exercise = course.get(slug)
+    path = learner_file(course, exercise)
+    click.echo(exercise.readme.read_text(encoding="utf-8").rstrip())
+    click.echo("")
+    click.echo(click.style(f"Edit:  {_shown(path)}", bold=True))
+    click.echo(f"Then:  learn grade {slug}     (learn hint {slug} when stuck)")
+
+
+def _shown(path: Path) -> str:
+    """A path as the user would type it: relative to the current folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+@cli.command()
+@click.argument("slug", required=False)
+@click.option("--file", "file_", type=click.Path(dir_okay=False, path_type=Path),
+              help="Grade this file instead of your exercise file (progress is not recorded).")
+@click.option("--json", "as_json", is_flag=True, help="Print the results document as JSON.")
+@click.option("--all", "all_", is_flag=True, help="Grade every exercise of the course.")
+def grade(slug: str | None, file_: Path | None, as_json: bool, all_: bool) -> None:
+    """Grade an exercise against its hidden tests.
+
+    Exit status: 0 when every test passed, 1 when any failed, 2 on a usage or course error.
+
+    \b
+    Examples:
+      learn grade he_init
+      learn grade he_init --file path/to/mine.py --json
+      learn grade --all
+    """
+    from grader.grading import grade_command
+
+    if all_ == bool(slug):
+        raise UserError("name one exercise (learn grade he_init) or use --all")
+    if all_ and file_:
+        raise UserError("--file grades one exercise: name it instead of --all")
+    sys.exit(grade_command(slug, file_, as_json, all_))
+
+
+@cli.command()
+@click.argument("slug")
+def hint(slug: str) -> None:
+    """Reveal the next hint of an exercise (hints already seen are shown again).
+
+    Example: learn hint adam
+    """
+    from grader.course import load_course
+    from grader.progress import ProgressStore
+
+    exercise = load_course().get(slug)
+    if not exercise.hints:
+        raise UserError(f"{slug} has no hints")
+    with ProgressStore.open() as store:
+        before = store.exercise(slug).hint_level
+        level = store.reveal_hint(slug, len(exercise.hints))
+    for number, text in enumerate(exercise.hints[:level], 1):
+        style = {"bold": True} if number == level and level > before else {}
+        click.echo(click.style(f"Hint {number}/{len(exercise.hints)}: ", **style) + text)
+    if level == before:
+        click.echo("No more hints: that was the last one.")
+
+
+@cli.command()
+@click.argument("slug")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+def reset(slug: str, yes: bool) -> None:
+    """Restore an exercise's original stub; your version is backed up first.
+
+    Example: learn reset layer_norm
+    """
+    from grader.course import load_course
+    from grader.workspace import learner_file, reset as reset_file
+
+    course = load_course()
+    exercise = course.get(slug)
+    path = learner_file(course, exercise)
+    if not yes and not click.confirm(f"Replace {_shown(path)} with the original stub?"):
+        click.echo("Nothing changed.")
+        return
+    saved = reset_file(course, exercise)
+    if saved is None:
+        click.echo(f"{_shown(path)} already is the original stub.")
+    else:
+        click.echo(f"Restored {_shown(path)}. Your version is saved as {saved}")
+
+
+@cli.command()
+@click.argument("slug")
+@click.option("--force", is_flag=True, help="Show it even though the exercise has not passed.")
+def solution(slug: str, force: bool) -> None:
+    """Show the reference solution, once you have passed the exercise.
+
+    Example: learn solution he_init
+    """
+    from grader.course import load_course
+    from grader.progress import ProgressStore
+    from grader.stubs import MarkerError, strip_markers
+
+    exercise = load_course().get(slug)
+    with ProgressStore.open() as store:
+        passed = store.exercise(slug).passed
+    if not passed and not force:
+        raise UserError(f"{slug} has not passed yet: solve it first (learn grade {slug}), "
+                        f"or add --force to look anyway")
+    if not passed:
+        click.echo(click.style("warning: you have not passed this exercise yet; reading the "
+                               "solution now takes away most of what it teaches.", fg="yellow"),
+                   err=True)
+    try:
+        text = strip_markers(exercise.reference.read_text(encoding="utf-8"), str(exercise.reference))
+    except (OSError, MarkerError) as error:
+        raise UserError(f"cannot read the solution of {slug}: {error}") from None
+    click.echo(text.rstrip())
 
 
 def main() -> None:

@@ -196,3 +196,24 @@ class ProgressStore:
             "SELECT question_id, score FROM quiz_answers AS q WHERE at = "
             "(SELECT MAX(at) FROM quiz_answers WHERE question_id = q.question_id)")
         return dict(rows)
+
+    # A quiz replayed with its seed must see the progress as it was when the seed was first
+    # used (its own answers since then would otherwise change which questions come first).
+
+    def quiz_seed_first_used(self, seed: int) -> float | None:
+        """When the first answer given with this quiz seed was recorded (None if never)."""
+        return self._read("SELECT MIN(at) FROM quiz_answers WHERE seed = ?", (seed,))[0][0]
+
+    def quiz_accuracy_before(self, at: float) -> dict[str, TopicAccuracy]:
+        """Like :meth:`quiz_accuracy`, counting only the answers recorded before ``at``."""
+        rows = self._read("SELECT topic, COUNT(*), AVG(score) FROM quiz_answers "
+                          "WHERE at < ? GROUP BY topic", (at,))
+        return {topic: TopicAccuracy(count, mean) for topic, count, mean in rows}
+
+    def question_scores_before(self, at: float) -> dict[str, float]:
+        """Like :meth:`question_scores`, counting only the answers recorded before ``at``."""
+        rows = self._read(
+            "SELECT question_id, score FROM quiz_answers AS q WHERE at = "
+            "(SELECT MAX(at) FROM quiz_answers WHERE question_id = q.question_id AND at < ?)",
+            (at,))
+        return dict(rows)

@@ -141,8 +141,9 @@ class WorkerSession:
                         f"(the time limit per test) and was stopped")
 
     def _ensure_worker(self) -> WorkerProcess:
-        if self.load_failure is not None:
-            raise type(self.load_failure)(*self.load_failure.args)
+        if self.load_failure is not None:  # said in full once; later tests get its first line
+            first = str(self.load_failure).splitlines()[0]
+            raise type(self.load_failure)(f"{first} (see above)")
         if self.worker is not None and self.worker.alive:
             return self.worker
         if time.monotonic() >= self.run_deadline:

@@ -144,11 +144,21 @@ def describe_error(error: BaseException, learner_file: str) -> dict:
         message = f"sys.exit({error.code!r})"
     frames = [frame for frame in traceback.extract_tb(error.__traceback__)
               if frame.filename == learner_file]
-    if isinstance(error, RecursionError):
-        frames = frames[:3] + frames[-3:] if len(frames) > 6 else frames
     shown = Path(learner_file).name
-    lines = [f'  File "{shown}", line {frame.lineno}, in {frame.name}'
-             + (f"\n    {frame.line}" if frame.line else "") for frame in frames]
+    lines: list[str] = []
+    repeats = 0
+    for index, frame in enumerate(frames):
+        text = (f'  File "{shown}", line {frame.lineno}, in {frame.name}'
+                + (f"\n    {frame.line}" if frame.line else ""))
+        if lines and text == lines[-1]:  # deep recursion: one line per distinct frame
+            repeats += 1
+            continue
+        if repeats:
+            lines.append(f"  [the frame above repeated {repeats} more times]")
+            repeats = 0
+        lines.append(text)
+    if repeats:
+        lines.append(f"  [the frame above repeated {repeats} more times]")
     return {"type": kind.__name__, "builtin": kind.__module__ == "builtins",
             "message": message, "traceback": "\n".join(lines)}
 

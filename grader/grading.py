@@ -1,0 +1,78 @@
+"""What `learn grade` does: choose the file, grade it, remember the attempt, show the result."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import click
+
+from grader.course import Course, Exercise, load_course
+from grader.errors import UserError
+from grader.isolation import WorkerPool
+from grader.progress import ProgressStore
+from grader.report import render_grade, summary_line
+from grader.results import GradeResult
+from grader.runner import grade, preload_for
+from grader.workspace import learner_file
+
+EXIT_PASSED, EXIT_FAILED = 0, 1
+
+
+def shown_path(path: Path) -> str:
+    """A path as the user would type it: relative to the current folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def grade_and_record(course: Course, exercise: Exercise, path: Path, pool: WorkerPool | None,
+                     record: bool) -> GradeResult:
+    """Grade path; when it is the learner's own file, store the attempt in the progress store."""
+    started = time.monotonic()
+    result = grade(course, exercise, path, pool=pool)
+    if record:
+        with ProgressStore.open() as store:
+            store.record_attempt(exercise.slug, result.score, result.max_score, result.passed,
+                                 time.monotonic() - started)
+    return result
+
+
+def grade_command(slug: str | None, file_: Path | None, as_json: bool, all_: bool) -> int:
+    """Run `learn grade`; return the exit status (0 all passed, 1 any failed)."""
+    course = load_course()
+    exercises = list(course.exercises) if all_ else [course.get(slug or "")]
+    results: list[GradeResult] = []
+    # One pool for the whole command: with --all the heavy imports happen once.
+    with WorkerPool(preload_for(*exercises)) as pool:
+        for exercise in exercises:
+            own = learner_file(course, exercise)
+            path = file_ if file_ is not None else own
+            if not path.is_file():
+                raise UserError(f"{path}: file not found")
+            record = path.resolve() == own.resolve()
+            result = grade_and_record(course, exercise, path, pool, record)
+            results.append(result)
+            if not as_json:
+                click.echo(render_grade(result, exercise.title, shown_path(path)))
+                if all_:
+                    click.echo("")
+    if as_json:
+        documents = [r.to_json() for r in results]
+        click.echo(json.dumps(documents if all_ else documents[0], indent=2))
+    elif all_:
+        click.echo(click.style("Course summary", bold=True))
+        for exercise, result in zip(exercises, results):
+            click.echo(f"  {exercise.slug:<24} {click.unstyle(summary_line(result))}")
+    elif results[0].passed:
+        upcoming = _next_after(course, exercises[0])
+        if upcoming:
+            click.echo(f"Next: learn show {upcoming.slug}")
+    return EXIT_PASSED if all(r.passed for r in results) else EXIT_FAILED
+
+
+def _next_after(course: Course, exercise: Exercise) -> Exercise | None:
+    slugs = [e.slug for e in course.exercises]
+    index = slugs.index(exercise.slug)
+    return course.exercises[index + 1] if index + 1 < len(slugs) else None

@@ -1,0 +1,114 @@
+"""Terminal rendering of grades and of the course table. Pure functions returning text.
+
+Colours come from click.style and disappear when the output is not a terminal.
+"""
+from __future__ import annotations
+
+import click
+
+from grader.course import Course
+from grader.progress import ExerciseProgress
+from grader.results import GradeResult, TestResult
+
+_MESSAGE_LINES = 14        # lines of a failure message shown in the terminal (JSON has all)
+_OUTPUT_LINES = 8          # lines of learner output shown per test
+
+_LABELS = {
+    "passed": ("✓", "green", ""),
+    "failed": ("✗", "red", "failed"),
+    "error": ("✗", "red", "error"),
+    "timeout": ("✗", "red", "timeout"),
+    "memory": ("✗", "red", "out of memory"),
+    "crash": ("✗", "red", "crashed"),
+    "forbidden": ("✗", "magenta", "forbidden call"),
+    "not_attempted": ("○", "yellow", "not attempted"),
+}
+
+
+def _points(value: float) -> str:
+    return f"{round(value, 2):g}"
+
+
+def _indent(text: str, limit: int, prefix: str = "      ") -> list[str]:
+    lines = text.rstrip().splitlines()
+    shown = [prefix + line for line in lines[:limit]]
+    if len(lines) > limit:
+        shown.append(f"{prefix}[... {len(lines) - limit} more lines; --json shows all]")
+    return shown
+
+
+def render_test(test: TestResult, width: int) -> list[str]:
+    """The lines of one test: mark, name, points, and why it failed."""
+    mark, colour, label = _LABELS.get(test.reason, ("?", "red", test.reason))
+    score = f"{_points(test.score)}/{_points(test.max_score)}"
+    head = f"  {click.style(mark, fg=colour)} {test.name:<{width}} {score:>7}"
+    if label:
+        head += "  " + click.style(label, fg=colour)
+    lines = [head]
+    if test.passed:
+        return lines
+    if test.description:
+        lines.append(click.style(f"      {test.description}", dim=True))
+    if test.message and test.reason != "not_attempted":
+        lines.extend(_indent(test.message, _MESSAGE_LINES))
+    if test.learner_output or test.output_bytes:
+        lines.append("      your code printed:")
+        lines.extend(_indent(test.learner_output, _OUTPUT_LINES, "        | "))
+        shown = len(test.learner_output.encode("utf-8"))
+        if test.output_bytes > shown:
+            lines.append(f"        [output truncated: {test.output_bytes - shown:,} more bytes "
+                         f"not shown]")
+    return lines
+
+
+def summary_line(result: GradeResult) -> str:
+    """'N/M tests passed, X/Y points' — 'All' only when every test ran and passed."""
+    total = len(result.tests)
+    points = f"{_points(result.score)}/{_points(result.max_score)} points"
+    if result.passed:
+        return click.style(f"All {total} tests passed, {points}.", fg="green", bold=True)
+    text = f"{result.passed_count}/{total} tests passed, {points}"
+    if all(t.reason == "not_attempted" for t in result.tests):
+        text += " (nothing attempted yet)"
+    return click.style(text, fg="yellow" if result.passed_count else "red", bold=True)
+
+
+def render_grade(result: GradeResult, title: str, shown_file: str) -> str:
+    """The whole terminal report of one grade, tests in file order."""
+    width = max((len(t.name) for t in result.tests), default=10)
+    lines = [click.style(f"{result.exercise} · {title}", bold=True),
+             click.style(f"graded {shown_file} in {result.execution_time:.1f} s", dim=True), ""]
+    for test in result.tests:
+        lines.extend(render_test(test, width))
+    lines += ["", summary_line(result)]
+    return "\n".join(lines)
+
+
+def render_course(course: Course, progress: dict[str, ExerciseProgress]) -> str:
+    """The course table: each exercise's status, best score and hints used."""
+    width = max(len(e.slug) for e in course.exercises)
+    lines = [click.style(course.title, bold=True), ""]
+    lines.append(f"  {'#':>2}  {'exercise':<{width}}  {'status':<14} {'best':>9}  hints  title")
+    for number, exercise in enumerate(course.exercises, 1):
+        state = progress.get(exercise.slug, ExerciseProgress())
+        if state.passed:
+            status = click.style(f"{'passed':<14}", fg="green")
+        elif state.attempts:
+            status = click.style(f"{'in progress':<14}", fg="yellow")
+        else:
+            status = f"{'not started':<14}"
+        best = (f"{_points(state.best_score)}/{_points(exercise.points)}"
+                if state.best_score is not None else f"-/{_points(exercise.points)}")
+        hints = f"{state.hint_level}/{len(exercise.hints)}"
+        lines.append(f"  {number:>2}  {exercise.slug:<{width}}  {status} {best:>9}  "
+                     f"{hints:>5}  {exercise.title}")
+    done = sum(progress.get(e.slug, ExerciseProgress()).passed for e in course.exercises)
+    lines += ["", f"{done}/{len(course.exercises)} exercises passed."]
+    upcoming = next((e for e in course.exercises
+                     if not progress.get(e.slug, ExerciseProgress()).passed), None)
+    if upcoming is None:
+        lines.append("Every exercise is done. Try `learn quiz` to check the concepts.")
+    else:
+        lines.append(f"Next: `learn show {upcoming.slug}`, edit the file it names, "
+                     f"then `learn grade {upcoming.slug}`.")
+    return "\n".join(lines)

@@ -1,0 +1,60 @@
+"""Grade a submission of an exercise: run its hidden suite under pytest with the plugin.
+
+This is the grading process. It imports pytest and the suite (and whatever the suite uses as
+an oracle, often torch); learner code only ever runs in workers (grader/isolation.py).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from grader.course import Course, Exercise
+from grader.errors import UserError
+from grader.isolation import WorkerPool
+from grader.plugin import GradingOptions, GradingPlugin, heavy_imports
+from grader.results import GradeResult
+
+
+def options_for(course: Course, exercise: Exercise, submission: Path, *,
+                isolation: str = "worker", pool: WorkerPool | None = None) -> GradingOptions:
+    """The grading options an exercise's manifest entry calls for."""
+    return GradingOptions(
+        submission=submission, reference=exercise.reference, exercise=exercise.slug,
+        isolation=isolation, points=exercise.points,
+        test_seconds=exercise.limits.test_seconds, run_seconds=exercise.limits.run_seconds,
+        memory_mb=exercise.limits.memory_mb,
+        forbidden=tuple(f.name for f in exercise.forbidden),
+        blocked=(str(course.solutions_folder),), pool=pool)
+
+
+def preload_for(*exercises: Exercise) -> tuple[str, ...]:
+    """The libraries a worker pool should import ahead for these exercises."""
+    return heavy_imports(*(e.reference for e in exercises))
+
+
+def run_suite(suite: Path, options: GradingOptions) -> GradeResult:
+    """Run one hidden suite against options.submission; the results document it produced."""
+    import pytest  # the grading process only
+
+    if not options.submission.is_file():
+        raise UserError(f"{options.submission}: file not found")
+    plugin = GradingPlugin(options)
+    args = [str(suite), "-p", "no:cacheprovider", "-p", "no:terminal", "--noconftest",
+            "--import-mode=importlib", "--rootdir", str(suite.parent), "-c", os.devnull,
+            "-W", "ignore::DeprecationWarning"]
+    pytest.main(args, plugins=[plugin])
+    if plugin.collect_errors:
+        first = plugin.collect_errors[0].strip().splitlines()
+        detail = first[-1] if first else "unknown error"
+        raise UserError(f"{suite}: the hidden suite cannot be loaded: {detail}")
+    result = plugin.result()
+    if not result.tests:
+        raise UserError(f"{suite}: the hidden suite has no tests")
+    return result
+
+
+def grade(course: Course, exercise: Exercise, submission: Path, *,
+          pool: WorkerPool | None = None, isolation: str = "worker") -> GradeResult:
+    """Grade one file against one exercise's hidden suite."""
+    options = options_for(course, exercise, submission, isolation=isolation, pool=pool)
+    return run_suite(exercise.suite, options)
