@@ -201,6 +201,60 @@ def solution(slug: str, force: bool) -> None:
     click.echo(text.rstrip())
 
 
+@cli.command()
+@click.argument("slugs", nargs=-1)
+@click.option("--no-quiz", is_flag=True, help="Skip the question-bank check.")
+def check(slugs: tuple[str, ...], no_quiz: bool) -> None:
+    """Check the course as an author: every exercise, then the question bank.
+
+    For each exercise: the manifest entry, README and hints; the stub against the reference;
+    the stub grades "not attempted"; the reference gets full marks twice; alternatives pass;
+    every wrong version is caught (with a table of which tests catch which). Exit status 1
+    when anything is wrong, with every problem listed.
+
+    \b
+    Examples:
+      learn check
+      learn check adam layer_norm --no-quiz
+    """
+    from grader.check import check_exercise
+    from grader.course import check_manifest, load_course
+    from grader.isolation import WorkerPool
+    from grader.paths import course_root
+    from grader.runner import preload_for
+
+    root = course_root()
+    problems = check_manifest(root)
+    if problems:
+        click.echo(click.style("The manifest has problems:", fg="red", bold=True))
+        for problem in problems:
+            click.echo(f"  {problem}")
+        sys.exit(1)
+    course = load_course(root)
+    exercises = [course.get(slug) for slug in slugs] if slugs else list(course.exercises)
+    with WorkerPool(preload_for(*exercises)) as pool:
+        for exercise in exercises:
+            click.echo(click.style(f"{exercise.slug} · {exercise.title}", bold=True))
+            report = check_exercise(course, exercise, pool)
+            click.echo("\n".join(report.lines))
+            problems += report.problems
+    if not no_quiz and (root / "question_bank").is_dir():
+        from grader.quiz.check import check_bank
+
+        bank = check_bank(root / "question_bank")
+        click.echo(click.style("question bank", bold=True))
+        click.echo(f"  {'✓' if not bank.problems else '✗'} {bank.summary()}" if not bank.problems
+                   else f"  ✗ {len(bank.problems)} problems in the question bank")
+        problems += [str(p) for p in bank.problems]
+    if problems:
+        click.echo(click.style(f"\n{len(problems)} problem{'s' * (len(problems) > 1)}:",
+                               fg="red", bold=True))
+        for problem in problems:
+            click.echo(f"  {problem}")
+        sys.exit(1)
+    click.echo(click.style("\nThe course checks out.", fg="green", bold=True))
+
+
 def main() -> None:
     """Entry point of the `learn` console script."""
     cli(prog_name="learn")

@@ -1,0 +1,101 @@
+"""The helpers suites use to give feedback: messages name what, where and the likely mistake."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from grader.suite import (assert_close, assert_fast_enough, assert_normal, assert_uniform,
+                          numeric_gradient)
+
+
+def failure(fn, *args, **kwargs) -> str:
+    with pytest.raises(AssertionError) as caught:
+        fn(*args, **kwargs)
+    return str(caught.value)
+
+
+def test_close_values_pass() -> None:
+    x = np.linspace(0, 1, 12).reshape(3, 4)
+    assert_close(x + 1e-12, x, name="out")
+    assert_close(torch.tensor(x), torch.tensor(x), name="out")
+    assert_close(np.float64(0.5), 0.5, name="loss")
+
+
+def test_wrong_kind_shape_and_dtype_are_named() -> None:
+    x = np.zeros((4, 3, 5))
+    assert failure(assert_close, [1, 2], x, name="out") == \
+        "out: expected a numpy array of shape (4, 3, 5), got list [1, 2]"
+    assert failure(assert_close, np.zeros((4, 5, 3)), x, name="out") == \
+        "out: expected shape (4, 3, 5), got (4, 5, 3)"
+    assert failure(assert_close, x.astype(np.float32), x, name="out") == \
+        "out: expected dtype float64, got float32"
+    assert "expected a torch tensor" in failure(assert_close, x, torch.zeros(4, 3, 5), name="w")
+
+
+def test_value_mismatch_shows_worst_index_and_side_by_side() -> None:
+    want = np.arange(6.0).reshape(2, 3)
+    got = want.copy()
+    got[1, 2] += 0.5
+    got[0, 1] += 0.1
+    message = failure(assert_close, got, want, name="dx")
+    assert message.splitlines()[0] == "dx: 2 of 6 values differ (tolerance rtol=1e-07, atol=1e-09)"
+    assert "max abs error 0.5 at index (1, 2): got 5.5, expected 5" in message
+    assert "(0, 1)" in message and "likely mistake" not in message
+
+
+def test_known_bug_is_named() -> None:
+    x = np.random.default_rng(0).standard_normal((4, 5)) * 1e-3
+    biased = (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + 1e-5)
+    unbiased = (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, ddof=1, keepdims=True) + 1e-5)
+    message = failure(assert_close, unbiased, biased, name="out",
+                      bugs={"unbiased variance (divided by D-1)": unbiased})
+    assert message.endswith("likely mistake: unbiased variance (divided by D-1)")
+
+
+def test_nan_values_are_reported() -> None:
+    got = np.array([1.0, np.nan, 3.0])
+    message = failure(assert_close, got, np.array([1.0, 2.0, 3.0]), name="out")
+    assert "1 of your values are NaN (the first at index (1,))" in message
+
+
+def test_normal_sampler_checks() -> None:
+    rng = np.random.default_rng(1)
+    assert_normal(rng.normal(0, 0.2, 20_000), std=0.2, name="w")
+    message = failure(assert_normal, rng.normal(0, 0.2 * np.sqrt(2), 20_000), std=0.2, name="w",
+                      bugs={"variance used as std": 0.04, "2/sqrt(n)": 0.2 * np.sqrt(2)})
+    assert "sample std" in message and message.endswith("likely mistake: 2/sqrt(n)")
+    bound = 0.2 * np.sqrt(3)  # a uniform law with the right std is still the wrong law
+    assert "do not look normally distributed" in failure(
+        assert_normal, rng.uniform(-bound, bound, 20_000), std=0.2, name="w")
+
+
+def test_uniform_sampler_checks() -> None:
+    rng = np.random.default_rng(2)
+    assert_uniform(rng.uniform(-0.3, 0.3, 20_000), bound=0.3, name="w")
+    message = failure(assert_uniform, rng.uniform(-0.3 / np.sqrt(3), 0.3 / np.sqrt(3), 20_000),
+                      bound=0.3, name="w", bugs={"sqrt(2/fan) as the bound": 0.3 / np.sqrt(3)})
+    assert "stay well inside" in message and "likely mistake: sqrt(2/fan) as the bound" in message
+    assert "exceed" in failure(assert_uniform, rng.uniform(-0.4, 0.4, 20_000), bound=0.3, name="w")
+
+
+def test_numeric_gradient_matches_analytic() -> None:
+    x = np.array([[0.5, -1.0], [2.0, 0.25]])
+    grad = numeric_gradient(lambda v: float(np.sum(v ** 3)), x)
+    np.testing.assert_allclose(grad, 3 * x ** 2, rtol=1e-6)
+
+
+def test_fast_enough_flags_a_slow_loop() -> None:
+    x = np.random.default_rng(3).standard_normal((200, 50))
+
+    def vectorised(a):
+        return a.sum(axis=1)
+
+    def slow(a):
+        time.sleep(0.02)
+        return a.sum(axis=1)
+
+    assert_fast_enough(vectorised, vectorised, x)
+    assert "too slow" in failure(assert_fast_enough, slow, vectorised, x, max_ratio=5)
