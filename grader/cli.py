@@ -255,6 +255,27 @@ def check(slugs: tuple[str, ...], no_quiz: bool) -> None:
     click.echo(click.style("\nThe course checks out.", fg="green", bold=True))
 
 
+@cli.command()
+@click.argument("slug", required=False)
+@click.option("--poll", is_flag=True, help="Poll the file for changes instead of using inotify.")
+def watch(slug: str | None, poll: bool) -> None:
+    """Re-grade an exercise every time you save its file.
+
+    Follows the first exercise not passed yet unless you name one. Keys: h next hint,
+    n next exercise (once passed), l course table, r re-run, q quit (Ctrl-C works too).
+
+    \b
+    Examples:
+      learn watch
+      learn watch adam
+    """
+    from grader.course import load_course
+    from grader.watch import first_unpassed, watch as watch_loop
+
+    course = load_course()
+    watch_loop(course, course.get(slug) if slug else first_unpassed(course), force_polling=poll)
+
+
 def main() -> None:
     """Entry point of the `learn` console script."""
     cli(prog_name="learn")

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import click
@@ -27,15 +26,19 @@ def shown_path(path: Path) -> str:
         return str(path)
 
 
+def record_attempt(exercise: Exercise, result: GradeResult) -> None:
+    """Store one grade of the learner's own file in the progress store."""
+    with ProgressStore.open() as store:
+        store.record_attempt(exercise.slug, result.score, result.max_score, result.passed,
+                             result.execution_time)
+
+
 def grade_and_record(course: Course, exercise: Exercise, path: Path, pool: WorkerPool | None,
                      record: bool) -> GradeResult:
     """Grade path; when it is the learner's own file, store the attempt in the progress store."""
-    started = time.monotonic()
     result = grade(course, exercise, path, pool=pool)
     if record:
-        with ProgressStore.open() as store:
-            store.record_attempt(exercise.slug, result.score, result.max_score, result.passed,
-                                 time.monotonic() - started)
+        record_attempt(exercise, result)
     return result
 
 

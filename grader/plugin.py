@@ -173,16 +173,23 @@ class GradingPlugin:
         if self.session is not None:
             self.session.start_test()
 
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
-        outcome = yield
-        report = outcome.get_result()
-        if call.when == "call" or (call.when == "setup" and report.failed):
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> pytest.TestReport:
+        # We decide verdicts from the exception itself, so pytest's own failure rendering
+        # (which parses source files, most of a warm grade's time) is skipped entirely.
+        if call.when == "call" or (call.when == "setup" and call.excinfo is not None):
             self._record(item, call)
-        elif call.when == "teardown" and report.failed and item.nodeid in self.results:
+        elif call.when == "teardown" and call.excinfo is not None and item.nodeid in self.results:
             result = self.results[item.nodeid]
             if result.passed:
                 result.reason, result.message = classify(call.excinfo, str(item.path))
+        failed = call.excinfo is not None
+        message = self.results[item.nodeid].message if item.nodeid in self.results else ""
+        return pytest.TestReport(item.nodeid, item.location, keywords={},
+                                 outcome="failed" if failed else "passed",
+                                 longrepr=(message or "failed") if failed else None,
+                                 when=call.when, duration=call.duration, start=call.start,
+                                 stop=call.stop, user_properties=[])
 
     def _record(self, item: pytest.Item, call: pytest.CallInfo) -> None:
         reason, message = classify(call.excinfo, str(item.path))
@@ -194,6 +201,22 @@ class GradingPlugin:
             learner_output=printed, output_bytes=size,
             visibility=str(_marker_arg(item, "visibility", "visible")),
             seconds=call.duration)
+
+    def restart(self, options: GradingOptions) -> None:
+        """Forget the last run and grade options.submission next (warm grading, grader/warm.py)."""
+        self.options = options
+        self.results = {}
+        self._inprocess_module = None
+        self._started = time.monotonic()
+        spec = WorkerSpec(path=options.submission.resolve(), module=options.module_name,
+                          forbidden=options.forbidden, blocked=options.blocked,
+                          memory_mb=options.memory_mb)
+        self.session = WorkerSession(options.pool, spec, options.test_seconds, options.run_seconds)
+
+    def finish_run(self) -> None:
+        """End a warm run: its worker is killed; the pool stays for the next run."""
+        if self.session is not None:
+            self.session.close()
 
     def pytest_sessionfinish(self) -> None:
         if self.session is not None:

@@ -33,11 +33,11 @@ def _indent(text: str, limit: int, prefix: str = "      ") -> list[str]:
     lines = text.rstrip().splitlines()
     shown = [prefix + line for line in lines[:limit]]
     if len(lines) > limit:
-        shown.append(f"{prefix}[... {len(lines) - limit} more lines; --json shows all]")
+        shown.append(f"{prefix}[... {len(lines) - limit} more lines]")
     return shown
 
 
-def render_test(test: TestResult, width: int) -> list[str]:
+def render_test(test: TestResult, width: int, message_lines: int = _MESSAGE_LINES) -> list[str]:
     """The lines of one test: mark, name, points, and why it failed."""
     mark, colour, label = _LABELS.get(test.reason, ("?", "red", test.reason))
     score = f"{_points(test.score)}/{_points(test.max_score)}"
@@ -50,7 +50,7 @@ def render_test(test: TestResult, width: int) -> list[str]:
     if test.description:
         lines.append(click.style(f"      {test.description}", dim=True))
     if test.message and test.reason != "not_attempted":
-        lines.extend(_indent(test.message, _MESSAGE_LINES))
+        lines.extend(_indent(test.message, message_lines))
     if test.learner_output or test.output_bytes:
         lines.append("      your code printed:")
         lines.extend(_indent(test.learner_output, _OUTPUT_LINES, "        | "))
@@ -73,13 +73,17 @@ def summary_line(result: GradeResult) -> str:
     return click.style(text, fg="yellow" if result.passed_count else "red", bold=True)
 
 
-def render_grade(result: GradeResult, title: str, shown_file: str) -> str:
-    """The whole terminal report of one grade, tests in file order."""
+def render_grade(result: GradeResult, title: str, shown_file: str,
+                 message_lines: int = _MESSAGE_LINES) -> str:
+    """The whole terminal report of one grade, tests in file order.
+
+    message_lines caps each failure message (watch mode keeps the screen short).
+    """
     width = max((len(t.name) for t in result.tests), default=10)
     lines = [click.style(f"{result.exercise} · {title}", bold=True),
              click.style(f"graded {shown_file} in {result.execution_time:.1f} s", dim=True), ""]
     for test in result.tests:
-        lines.extend(render_test(test, width))
+        lines.extend(render_test(test, width, message_lines))
     lines += ["", summary_line(result)]
     return "\n".join(lines)
 

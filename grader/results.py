@@ -6,7 +6,7 @@ plus ``reason``: passed, failed, not_attempted, error, timeout, memory, crash or
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 REASONS = ("passed", "failed", "not_attempted", "error", "timeout", "memory", "crash", "forbidden")
@@ -83,6 +83,16 @@ class GradeResult:
                 "score": round(self.score, 4), "max_score": round(self.max_score, 4),
                 "execution_time": round(self.execution_time, 3), "output": self.output,
                 "tests": [test.to_json() for test in self.tests]}
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every field, for passing a result between grading processes (not for users)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "GradeResult":
+        """The inverse of to_dict."""
+        tests = [TestResult(**test) for test in data["tests"]]
+        return cls(**{**data, "tests": tests})
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "GradeResult":

@@ -15,6 +15,10 @@ from grader.plugin import GradingOptions, GradingPlugin, heavy_imports
 from grader.results import GradeResult
 
 
+_UNUSED_PLUGINS = ("unraisableexception", "threadexception", "faulthandler", "doctest",
+                   "junitxml", "pastebin", "stepwise", "logging", "legacypath", "debugging")
+
+
 def options_for(course: Course, exercise: Exercise, submission: Path, *,
                 isolation: str = "worker", pool: WorkerPool | None = None) -> GradingOptions:
     """The grading options an exercise's manifest entry calls for."""
@@ -32,6 +36,15 @@ def preload_for(*exercises: Exercise) -> tuple[str, ...]:
     return heavy_imports(*(e.reference for e in exercises))
 
 
+def pytest_args(suite: Path) -> list[str]:
+    """How the grading process runs a hidden suite: quiet, isolated from any project config."""
+    # Plugins a grading run has no use for are left out: they cost time on every warm grade.
+    return [str(suite), "-p", "no:cacheprovider", "-p", "no:terminal", "--noconftest",
+            *[arg for name in _UNUSED_PLUGINS for arg in ("-p", f"no:{name}")],
+            "--import-mode=importlib", "--rootdir", str(suite.parent), "-c", os.devnull,
+            "-W", "ignore::DeprecationWarning"]
+
+
 def run_suite(suite: Path, options: GradingOptions) -> GradeResult:
     """Run one hidden suite against options.submission; the results document it produced."""
     import pytest  # the grading process only
@@ -39,9 +52,7 @@ def run_suite(suite: Path, options: GradingOptions) -> GradeResult:
     if not options.submission.is_file():
         raise UserError(f"{options.submission}: file not found")
     plugin = GradingPlugin(options)
-    args = [str(suite), "-p", "no:cacheprovider", "-p", "no:terminal", "--noconftest",
-            "--import-mode=importlib", "--rootdir", str(suite.parent), "-c", os.devnull,
-            "-W", "ignore::DeprecationWarning"]
+    args = pytest_args(suite)
     pytest.main(args, plugins=[plugin])
     if plugin.collect_errors:
         first = plugin.collect_errors[0].strip().splitlines()

@@ -135,7 +135,8 @@ def assert_close(got: Any, expected: Any, *, name: str, rtol: float = 1e-7, atol
     else:
         with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
             abs_err = np.where(bad, np.abs(got_array - want_array), 0.0)
-            rel_err = np.where(bad, abs_err / np.maximum(np.abs(want_array), 1e-300), 0.0)
+            # Relative error means nothing where the expected value is 0: leave those out.
+            rel_err = np.where(bad & (want_array != 0), abs_err / np.abs(want_array), 0.0)
         nan_count = int(np.isnan(got_array).sum())
         worst = int(np.nanargmax(np.where(np.isnan(abs_err), np.inf, abs_err)))
         lines.append(f"{name}: {int(bad.sum())} of {total} values differ "
@@ -146,7 +147,8 @@ def assert_close(got: Any, expected: Any, *, name: str, rtol: float = 1e-7, atol
         lines.append(f"  max abs error {_fmt(float(np.nanmax(abs_err)))} at index "
                      f"{_index(worst, got_array.shape)}: got {_fmt(got_array.ravel()[worst])}, "
                      f"expected {_fmt(want_array.ravel()[worst])}")
-        lines.append(f"  max rel error {_fmt(float(np.nanmax(rel_err)))}")
+        if (bad & (want_array != 0)).any():
+            lines.append(f"  max rel error {_fmt(float(np.nanmax(rel_err)))}")
         lines.append(f"  {'index':<18}{'got':>14}{'expected':>14}")
         for flat in np.flatnonzero(bad.ravel())[:_SIDE_BY_SIDE]:
             lines.append(f"  {_index(int(flat), got_array.shape):<18}"
