@@ -31,9 +31,14 @@ def _points(value: float) -> str:
 
 def _indent(text: str, limit: int, prefix: str = "      ") -> list[str]:
     lines = text.rstrip().splitlines()
+    # The diagnosis is the most useful line of a message: it survives any cut.
+    diagnosis = [line for line in lines[limit:] if line.strip().startswith("likely mistake:")]
     shown = [prefix + line for line in lines[:limit]]
     if len(lines) > limit:
-        shown.append(f"{prefix}[... {len(lines) - limit} more lines]")
+        hidden = len(lines) - limit - len(diagnosis)
+        if hidden:
+            shown.append(f"{prefix}[... {hidden} more lines]")
+        shown.extend(prefix + line for line in diagnosis)
     return shown
 
 

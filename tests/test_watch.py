@@ -1,0 +1,143 @@
+"""`learn watch` driven in a real pseudo-terminal: saves, keys, and a clean exit."""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from conftest import SUBMISSIONS
+from grader.progress import ProgressStore
+
+WRONG = (Path(__file__).parent / "fixtures" / "course" / "solutions" / "scale" / "wrong"
+         / "adds_factor.py").read_text()
+RIGHT = (SUBMISSIONS / "_good.py").read_text()
+
+
+def descendants(pid: int) -> set[int]:
+    """Every living process below pid, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_bytes().rsplit(b")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[0] != b"Z":
+                children.setdefault(int(fields[1]), []).append(int(entry))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def alive(pids: set[int]) -> set[int]:
+    result = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != b"Z":
+            result.add(pid)
+    return result
+
+
+@pytest.fixture
+def watcher(course):
+    def start(*extra: str) -> pexpect.spawn:
+        child = pexpect.spawn(sys.executable, ["-m", "grader", "watch", "scale", *extra],
+                              env={**os.environ, "NO_COLOR": "1"}, encoding="utf-8",
+                              timeout=30, dimensions=(60, 160))
+        child.expect("nothing attempted yet")
+        child.expect("q quit")
+        started.append(child)
+        return child
+
+    started: list[pexpect.spawn] = []
+    yield start
+    for child in started:
+        if child.isalive():
+            child.terminate(force=True)
+
+
+def save(path: Path, text: str) -> None:
+    path.write_text(text)
+
+
+def test_wrong_then_right_save_then_quit(watcher, course, state_dir) -> None:
+    child = watcher()
+    mine = course / "exercises" / "scale" / "scale.py"
+    save(mine, WRONG)
+    child.expect("likely mistake: added the factor instead of multiplying")
+    child.expect("3/5 tests passed")
+    save(mine, RIGHT)
+    child.expect("All 5 tests passed, 10/10 points.")
+    child.expect("scale passed! Press n for the next exercise.")
+    with ProgressStore.open() as store:
+        assert store.exercise("scale").passed
+    below = descendants(child.pid)
+    assert below, "the watch process should have a zygote below it"
+    child.send("q")
+    child.expect("Stopped watching.")
+    child.expect(pexpect.EOF)
+    time.sleep(0.2)
+    assert alive(below) == set(), "processes were left behind"
+
+
+def test_hint_and_list_keys(watcher) -> None:
+    child = watcher()
+    child.send("h")
+    child.expect("Hint 1/2: Multiply every element by the factor.")
+    child.send("h")
+    child.expect("Hint 2/2")
+    child.send("l")
+    child.expect("exercises passed")
+    child.send("n")
+    child.expect("n moves on once this exercise passes")
+    child.send("q")
+    child.expect(pexpect.EOF)
+
+
+def test_rename_saves_bursts_syntax_errors_and_a_missing_file(watcher, course) -> None:
+    child = watcher()
+    mine = course / "exercises" / "scale" / "scale.py"
+    temporary = mine.with_name(".scale.py.swp")
+    temporary.write_text(WRONG)
+    os.replace(temporary, mine)  # how many editors save
+    child.expect("3/5 tests passed")
+    save(mine, "def scale(x, factor)\n")  # half-typed
+    child.expect("has a syntax error")
+    mine.unlink()
+    child.expect("is missing; waiting for it to come back")
+    for _ in range(5):  # a burst of writes ends with the right file
+        save(mine, RIGHT)
+    child.expect("All 5 tests passed")
+    child.send("q")
+    child.expect(pexpect.EOF)
+
+
+def test_polling_fallback_sees_saves(watcher, course) -> None:
+    child = watcher("--poll")
+    assert "(polling)" in child.before
+    save(course / "exercises" / "scale" / "scale.py", RIGHT)
+    child.expect("All 5 tests passed")
+    child.sendintr()
+    child.expect("Stopped watching.")
+    child.expect(pexpect.EOF)
+
+
+def test_closed_terminal_leaves_nothing_running(watcher) -> None:
+    child = watcher()
+    below = descendants(child.pid)
+    child.close(force=False)  # hang up the terminal (SIGHUP)
+    deadline = time.monotonic() + 10
+    while alive(below | {child.pid}) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert alive(below | {child.pid}) == set()
