@@ -9,6 +9,7 @@ Modules, in the order data flows through them:
 * ``select``   pick the questions of a quiz (weakest topics first)
 * ``session``  the terminal session: ask, give feedback, summarise, record progress
 * ``check``    ``learn quiz check``: validate and self-test the whole bank
+* ``commands`` what ``learn quiz`` does: take a quiz, list the topics, run the check
 * ``cli``      the ``learn quiz`` command (light: imports the rest only when run)
 
 The schema is documented in docs/question-bank.md.

@@ -26,6 +26,7 @@ RESERVED_NAMES = frozenset({"sqrt", "exp", "log", "floor", "ceil", "round", "abs
                             "false", "none", "True", "False", "None", "loop", "self"})
 RESERVED_TOPICS = frozenset({"check"})   # `learn quiz check` is the bank check
 MAX_CHOICES = 26                         # lettered a..z
+_COLON_NOTE = " (a ': ' in unquoted text starts a mapping: quote the text or use '|')"
 
 COMMON_REQUIRED = ("id", "subtopic", "type", "prompt", "explanation")
 COMMON_OPTIONAL = ("difficulty", "tags", "hints", "params")
@@ -82,17 +83,16 @@ def load_bank(root: Path) -> Bank:
         problems.append(Problem(shown_path(stray), 0, "", "rename the file to end in .yaml"))
 
     bank = Bank(root, syllabus, [], problems, syllabus_ok=syllabus_ok)
-    first_seen: dict[str, Question] = {}
+    first_seen: dict[str, str] = {}   # question id -> "file:line" of its first use
     for path in paths:
         checker = Checker(shown_path(path))
-        for question in _load_topic_file(path, checker, syllabus, syllabus_ok):
-            if question.id in first_seen:
-                first = first_seen[question.id]
-                checker.add(question.line, question.id,
-                            f"duplicate id (first used at {first.file}:{first.line})")
+        for qid, line, question in _load_topic_file(path, checker, syllabus, syllabus_ok):
+            if qid in first_seen:
+                checker.add(line, qid, f"duplicate id (first used at {first_seen[qid]})")
                 continue
-            first_seen[question.id] = question
-            bank.questions.append(question)
+            first_seen[qid] = f"{checker.file}:{line}"
+            if question:
+                bank.questions.append(question)
         bank.files[path.stem] = path
         if checker.problems:
             bank.broken.add(path.stem)
@@ -164,7 +164,8 @@ def _syllabus_topic(checker: Checker, raw: Any, where: str, line: int, section: 
 # -- a topic file ------------------------------------------------------------------------
 
 def _load_topic_file(path: Path, checker: Checker, syllabus: Syllabus,
-                     syllabus_ok: bool) -> list[Question]:
+                     syllabus_ok: bool) -> list[tuple[Any, int, Question | None]]:
+    """(id as written, line, the question or None when invalid) for every question."""
     data = _read(path, checker)
     if data is None or not checker.mapping(data, "", 1,
                                            required=("version", "topic", "questions")):
@@ -183,19 +184,20 @@ def _load_topic_file(path: Path, checker: Checker, syllabus: Syllabus,
                         f"{SYLLABUS_NAME}{did_you_mean(name, syllabus.topics)}")
     elif path.stem in syllabus.topics:
         topic = syllabus.topics[path.stem]
-    questions: list[Question] = []
+    result: list[tuple[Any, int, Question | None]] = []
     if checker.typed(data, "questions", "", list, "a list of questions"):
         raw_list = data["questions"]
         for index, raw in enumerate(raw_list):
-            question = _question(checker, raw, index, line_of(raw_list, index), topic,
-                                 path.stem, syllabus_ok)
-            if question:
-                questions.append(question)
-    return questions
+            line = line_of(raw_list, index)
+            question = _question(checker, raw, index, line, topic, path.stem)
+            qid = raw.get("id") if isinstance(raw, dict) else None
+            if isinstance(qid, str):
+                result.append((qid, line, question))
+    return result
 
 
 def _question(checker: Checker, raw: Any, index: int, line: int, topic: Topic | None,
-              topic_id: str, syllabus_ok: bool) -> Question | None:
+              topic_id: str) -> Question | None:
     """Validate one question; None when it has any problem (all of them recorded)."""
     where = f"questions[{index}]"
     if not isinstance(raw, dict):
@@ -418,9 +420,13 @@ def _text(checker: Checker, mapping: dict, key: str, where: str) -> str | None:
     """A text field: a string (a plain number is taken as its text); None if absent or bad."""
     if key not in mapping:
         return None
+    value = mapping[key]
+    if isinstance(value, dict):
+        checker.add(line_of(mapping, key), f"{where}.{key}", f"expected text, got a mapping"
+                    f"{_COLON_NOTE}")
+        return None
     if not checker.typed(mapping, key, where, (str, int, float), "text"):
         return None
-    value = mapping[key]
     text = value if isinstance(value, str) else str(value)
     if not text.strip():
         checker.add(line_of(mapping, key), f"{where}.{key}", "empty text")
@@ -439,8 +445,9 @@ def _string_list(checker: Checker, mapping: dict, key: str, where: str,
         kinds = (str, int, float) if texts else (str,)
         if not isinstance(value, kinds) or isinstance(value, bool) or not str(value).strip():
             what = "a non-empty text" if texts else "a word"
+            note = _COLON_NOTE if isinstance(value, dict) else ""
             checker.add(line_of(values, n), f"{where}.{key}[{n}]",
-                        f"expected {what}, got {value!r}")
+                        f"expected {what}, got {value!r}{note}")
             continue
         result.append(str(value))
     return tuple(result)

@@ -16,7 +16,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import StrictUndefined, Template
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from grader.quiz.model import Param, Question
@@ -92,6 +92,14 @@ def render_template(source: str, params: dict[str, Any], field: str,
     except Exception as error:  # a template may fail in any way; report, never crash
         kind = type(error).__name__
         raise RenderError(field, f"{kind}: {error}") from None
+
+
+def template_names(source: str) -> set[str] | None:
+    """The names a template reads (params or functions); None on a syntax error."""
+    try:
+        return set(meta.find_undeclared_variables(_TEXT_ENV.parse(source)))
+    except TemplateSyntaxError:
+        return None
 
 
 # -- seeded parameters -------------------------------------------------------------------

@@ -47,13 +47,27 @@ def parse_number(text: str) -> float | None:
     return float(s) if _NUMBER.match(s) else None
 
 
-def format_number(value: float) -> str:
-    """A number as shown to the learner: whole numbers in full, others to 4 significant figures."""
+def format_number(value: float, digits: int = 4) -> str:
+    """A number as shown to the learner: whole numbers in full, others to ``digits``
+    significant figures."""
     if value == 0:
         return "0"
     if float(value).is_integer() and abs(value) < 1e15:
         return str(int(value))
-    return f"{value:.4g}"
+    return f"{value:.{digits}g}"
+
+
+SHOWN_DIGITS = (4, 5, 6)
+
+
+def shown_number(r: Rendered) -> str:
+    """A numeric answer as shown: 4 significant figures, or up to 6 when the tolerance
+    needs them (``learn quiz check`` flags an answer that 6 cannot express)."""
+    for digits in SHOWN_DIGITS:
+        text = format_number(r.answer, digits)
+        if score(r, parse_number(text)) == 1:
+            return text
+    return format_number(r.answer, SHOWN_DIGITS[-1])
 
 
 def tolerance_of(r: Rendered) -> float:
@@ -220,7 +234,7 @@ def typed_answer(r: Rendered) -> str:
     if r.type == "true_false":
         return "true" if r.answer else "false"
     if r.type == "numeric":
-        return format_number(r.answer)
+        return shown_number(r)
     if r.type == "text":
         return r.accept[0]
     shown_at = {item: k for k, item in enumerate(r.order)}
