@@ -17,6 +17,13 @@ import torch
 
 from grader.suite import assert_close, assert_fast_enough, assert_normal, assert_uniform
 
+
+def require(condition: bool, message: str) -> None:
+    """Fail with exactly this message (no assertion introspection noise)."""
+    if not condition:
+        raise AssertionError(message)
+
+
 CONV = (16, 3, 5, 7)  # the spec's example: fan_in = 3*35 = 105, fan_out = 16*35 = 560
 LAW_CONV = (60, 12, 5, 3)  # 10 800 draws; fan_in = 180, fan_out = 900, in_channels = 12
 LINEAR = (300, 70)  # (out_features, in_features): 21 000 draws; fan_in = 70, fan_out = 300
@@ -38,10 +45,10 @@ def expect_value_error(fn, *args, what: str, hint: str, **kwargs) -> None:
     except ValueError:
         return
     except (IndexError, KeyError, TypeError, ZeroDivisionError) as error:
-        pytest.fail(f"{what} raised {type(error).__name__} ({error}), expected ValueError "
-                    f"(likely mistake: {hint})")
-    pytest.fail(f"{what} returned {str(result)[:80]} instead of raising ValueError "
-                f"(likely mistake: {hint})")
+        raise AssertionError(f"{what} raised {error}, expected ValueError\n"
+                             f"  likely mistake: {hint}") from None
+    raise AssertionError(f"{what} returned {str(result)[:80]} instead of raising ValueError\n"
+                         f"  likely mistake: {hint}")
 
 
 # ---------------------------------------------------------------- compute_fans
@@ -242,11 +249,11 @@ def test_output_has_exact_shape_and_float64(submission):
             w = np.asarray(getattr(submission, fn)(shape, seed=0, **kwargs))
             hint = ""
             if w.shape == (shape[1], shape[0], *shape[2:]):
-                hint = " (likely mistake: drawn in (in, out) layout; the shape is (out, in, *kernel))"
-            assert w.shape == shape, f"{fn}({shape}) returned shape {w.shape}, expected {shape}{hint}"
-            assert w.dtype == np.float64, f"{fn}({shape}) returned dtype {w.dtype}, expected float64"
+                hint = "\n  likely mistake: drawn in (in, out) layout; the shape is (out, in, *kernel)"
+            require(w.shape == shape, f"{fn}({shape}) returned shape {w.shape}, expected {shape}{hint}")
+            require(w.dtype == np.float64, f"{fn}({shape}) returned dtype {w.dtype}, expected float64")
     w = np.asarray(submission.he_normal([4, 6], seed=0))
-    assert w.shape == (4, 6), f"he_normal([4, 6]) (shape as a list) returned shape {w.shape}"
+    require(w.shape == (4, 6), f"he_normal([4, 6]) (shape as a list) returned shape {w.shape}")
 
 
 @pytest.mark.points(2)
@@ -255,12 +262,12 @@ def test_same_seed_gives_same_array(submission):
     for fn in ("he_normal", "he_uniform", "xavier_normal", "xavier_uniform"):
         f = getattr(submission, fn)
         a, b, c = np.asarray(f(CONV, seed=7)), np.asarray(f(CONV, seed=7)), np.asarray(f(CONV, seed=8))
-        assert np.array_equal(a, b), (
-            f"{fn}(shape, seed=7) gave different arrays on two calls "
-            "(likely mistake: the seed is ignored; draw from a generator built from `seed`)")
-        assert not np.array_equal(a, c), (
-            f"{fn} gave the same array for seed=7 and seed=8 "
-            "(likely mistake: a fixed seed is used instead of the `seed` argument)")
+        require(np.array_equal(a, b),
+            f"{fn}(shape, seed=7) gave different arrays on two calls\n"
+            "  likely mistake: the seed is ignored; draw from a generator built from `seed`")
+        require(not np.array_equal(a, c),
+            f"{fn} gave the same array for seed=7 and seed=8\n"
+            "  likely mistake: a fixed seed is used instead of the `seed` argument")
 
 
 @pytest.mark.points(1)
@@ -269,9 +276,9 @@ def test_seed_none_gives_fresh_randomness(submission):
     for fn in ("he_normal", "he_uniform", "xavier_normal", "xavier_uniform"):
         f = getattr(submission, fn)
         a, b = np.asarray(f(CONV)), np.asarray(f(CONV))
-        assert not np.array_equal(a, b), (
-            f"{fn}(shape) with seed=None returned the same array twice "
-            "(likely mistake: None replaced by a fixed seed)")
+        require(not np.array_equal(a, b),
+            f"{fn}(shape) with seed=None returned the same array twice\n"
+            "  likely mistake: None replaced by a fixed seed")
 
 
 @pytest.mark.points(1)

@@ -19,6 +19,13 @@ import pytest
 
 from grader.suite import assert_close, assert_fast_enough
 
+
+def require(condition: bool, message: str) -> None:
+    """Fail with exactly this message (no assertion introspection noise)."""
+    if not condition:
+        raise AssertionError(message)
+
+
 RTOL, ATOL = 1e-9, 1e-10
 
 
@@ -96,9 +103,10 @@ def table(submission, max_len: int, d_model: int, *args) -> np.ndarray:
         return submission.sinusoidal_positional_encoding(max_len, d_model, *args)
     except (ValueError, IndexError) as error:
         if d_model % 2:
-            pytest.fail(f"sinusoidal_positional_encoding({max_len}, {d_model}) raised "
-                        f"{type(error).__name__}: {error}\n  likely mistake: an odd d_model has "
-                        f"{(d_model + 1) // 2} sin columns but only {d_model // 2} cos columns")
+            raise AssertionError(
+                f"sinusoidal_positional_encoding({max_len}, {d_model}) raised {error}\n"
+                f"  likely mistake: an odd d_model has {(d_model + 1) // 2} sin columns but only "
+                f"{d_model // 2} cos columns") from None
         raise
 
 
@@ -118,13 +126,13 @@ def test_shape_and_float64_dtype(submission):
     """The table has shape (max_len, d_model) and dtype float64."""
     for max_len, d_model in [(11, 6), (3, 10), (9, 7)]:
         got = np.asarray(table(submission, max_len, d_model))
-        assert got.shape == (max_len, d_model), (
+        require(got.shape == (max_len, d_model),
             f"sinusoidal_positional_encoding({max_len}, {d_model}) has shape {got.shape}, "
             f"expected ({max_len}, {d_model})"
-            + (" (likely mistake: the table is transposed)" if got.shape == (d_model, max_len) else ""))
-        assert got.dtype == np.float64, (
+            + ("\n  likely mistake: the table is transposed" if got.shape == (d_model, max_len) else ""))
+        require(got.dtype == np.float64,
             f"sinusoidal_positional_encoding({max_len}, {d_model}) has dtype {got.dtype}, "
-            "expected float64 (likely mistake: a float32 array or float32 positions)")
+            "expected float64\n  likely mistake: a float32 array or float32 positions")
 
 
 @pytest.mark.points(1)
