@@ -13,10 +13,14 @@ import click
 from pathlib import Path
 
 from grader.errors import UserError
+from grader.numerics import use_single_thread
 
 # Commands that live in their own modules, loaded only when used: name -> "module:attribute".
 _LAZY_COMMANDS = {
     "quiz": "grader.quiz.cli:quiz",
+    "new": "grader.instructor_cli:new",
+    "batch": "grader.instructor_cli:batch",
+    "export": "grader.instructor_cli:export",
 }
 
 
@@ -116,6 +120,7 @@ def grade(slug: str | None, file_: Path | None, as_json: bool, all_: bool) -> No
       learn grade he_init --file path/to/mine.py --json
       learn grade --all
     """
+    use_single_thread()
     from grader.grading import grade_command
 
     if all_ == bool(slug):
@@ -217,6 +222,7 @@ def check(slugs: tuple[str, ...], no_quiz: bool) -> None:
       learn check
       learn check adam layer_norm --no-quiz
     """
+    use_single_thread()
     from grader.check import check_exercise
     from grader.course import check_manifest, load_course
     from grader.isolation import WorkerPool
@@ -269,6 +275,7 @@ def watch(slug: str | None, poll: bool) -> None:
       learn watch
       learn watch adam
     """
+    use_single_thread()
     from grader.course import load_course
     from grader.watch import first_unpassed, watch as watch_loop
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from grader import wire
+from grader.numerics import SINGLE_THREAD_ENV
 
 OUTPUT_SHOWN_CHARS = 2000   # learner output shown per test; the rest is counted, not kept
 
@@ -73,10 +74,7 @@ def clean_environment(home: str) -> dict[str, str]:
         "TMPDIR": home,
         "LANG": "C.UTF-8",
         "LC_ALL": "C.UTF-8",
-        # One thread each: deterministic reductions, no thread pool alive at fork time.
-        "OMP_NUM_THREADS": "1",
-        "OPENBLAS_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
+        **SINGLE_THREAD_ENV,  # no thread pool alive at fork time (grader/numerics.py)
     }
 
 
@@ -128,9 +126,11 @@ class WorkerPool:
     def spawn(self, spec: WorkerSpec) -> "WorkerProcess":
         """Fork a fresh worker for spec; it starts by importing the learner's module."""
         self._count += 1
-        workdir = self.root / f"run-{self._count}"
+        # Forked grading processes (grader/warm.py) share this pool: names carry the pid.
+        name = f"{os.getpid()}-{self._count}"
+        workdir = self.root / f"run-{name}"
         workdir.mkdir()
-        capture = self.root / f"output-{self._count}.txt"
+        capture = self.root / f"output-{name}.txt"
         capture.touch()
         ours, theirs = socket.socketpair()
         try:

@@ -34,7 +34,8 @@ from grader.runner import preload_for
 from grader.warm import RunningGrade, WarmSuite, serve
 from grader.workspace import learner_file
 
-DEBOUNCE_SECONDS = 0.03   # quiet time after the last change before grading
+DEBOUNCE_SECONDS = 0.05   # quiet time after a write still in progress before grading
+SETTLE_SECONDS = 0.005    # after a finished save (closed or renamed into place)
 POLL_SECONDS = 0.1        # how often the polling fallback looks at the file
 WATCH_MESSAGE_LINES = 4  # lines of each failure message on the watch screen
 KEYS = "h hint · n next (once passed) · l list · r re-run · q quit"
@@ -43,6 +44,7 @@ KEYS = "h hint · n next (once passed) · l list · r re-run · q quit"
 class FileWatcher:
     """Tells when one file changed: inotify on its folder, else polling its stat."""
 
+    _MODIFY, _CLOSE_WRITE, _MOVED_TO = 0x2, 0x8, 0x80
     _MASK = 0x2 | 0x8 | 0x40 | 0x80 | 0x100 | 0x200  # modify, close_write, moved, create, delete
 
     def __init__(self, path: Path, force_polling: bool = False):
@@ -73,24 +75,30 @@ class FileWatcher:
             return None
         return stat.st_mtime_ns, stat.st_size, stat.st_ino
 
-    def changed(self) -> bool:
-        """Drain pending events; True when the watched file may have changed."""
+    def changed(self) -> float | None:
+        """Drain pending events. None when the file did not change; else how long to wait
+        for quiet before grading (short after a finished save, longer mid-write)."""
         if self.fd is None:
             now = self._signature()
             moved, self._last = now != self._last, now
-            return moved
-        names = set()
+            return DEBOUNCE_SECONDS if moved else None
+        masks = 0
         try:
             while data := os.read(self.fd, 1 << 16):
                 offset = 0
                 while offset + 16 <= len(data):
-                    _, _, _, length = struct.unpack_from("iIII", data, offset)
+                    _, mask, _, length = struct.unpack_from("iIII", data, offset)
                     raw = data[offset + 16: offset + 16 + length]
-                    names.add(raw.split(b"\0", 1)[0].decode(errors="replace"))
+                    if raw.split(b"\0", 1)[0].decode(errors="replace") == self.path.name:
+                        masks |= mask
                     offset += 16 + length
         except BlockingIOError:
             pass
-        return self.path.name in names
+        if not masks:
+            return None
+        finished = masks & (self._CLOSE_WRITE | self._MOVED_TO) and not (
+            masks & self._MODIFY and not masks & self._CLOSE_WRITE)
+        return SETTLE_SECONDS if finished else DEBOUNCE_SECONDS
 
     def close(self) -> None:
         if self.fd is not None:
@@ -153,26 +161,29 @@ class WatchSession:
         self.echo("".join(parts))
 
     def run(self, warm: WarmSuite) -> str:
-        pending: float | None = time.monotonic() - DEBOUNCE_SECONDS  # grade once at start
+        pending: float | None = time.monotonic()  # when to grade next: once at start
+        quiet = 0.0                                # how long nothing may change before that
         watching = f"watching {shown_path(self.path)}" + (" (polling)" if self.watcher.polling else "")
         self.screen(f"Grading {shown_path(self.path)} ...")
         try:
             while True:
                 timeout = None
                 if pending is not None:
-                    timeout = max(0.0, pending + DEBOUNCE_SECONDS - time.monotonic())
+                    timeout = max(0.0, pending + quiet - time.monotonic())
                 elif self.watcher.polling:
                     timeout = POLL_SECONDS
                 readable = [self.keyboard.fd]
                 readable += [self.watcher.fd] if self.watcher.fd is not None else []
                 readable += [self.running.fd] if self.running is not None else []
                 ready, _, _ = select.select(readable, [], [], timeout)
-                if (self.watcher.fd in ready or self.watcher.polling) and self.watcher.changed():
-                    pending = time.monotonic()  # debounce: wait for the burst to end
+                wait = (self.watcher.changed()
+                        if self.watcher.fd in ready or self.watcher.polling else None)
+                if wait is not None:
+                    pending, quiet = time.monotonic(), wait  # debounce: a burst grades once
                     if self.running is not None:  # newer content: the old grade is moot
                         warm.cancel(self.running)
                         self.running = None
-                if pending is not None and time.monotonic() >= pending + DEBOUNCE_SECONDS:
+                if pending is not None and time.monotonic() >= pending + quiet:
                     pending = None
                     self._start(warm, watching)
                 if self.running is not None and self.running.fd in ready:
@@ -181,7 +192,7 @@ class WatchSession:
                 if self.keyboard.fd in ready:
                     action = self._key(self.keyboard.read(), watching)
                     if action == "rerun":
-                        pending = time.monotonic() - DEBOUNCE_SECONDS
+                        pending, quiet = time.monotonic(), 0.0
                     elif action:
                         return action
         finally:

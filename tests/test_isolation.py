@@ -1,0 +1,73 @@
+"""The grading process and its workers: fork safety, warm grading, no state between runs."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import FIXTURES, SUBMISSIONS
+from grader.isolation import WorkerPool, WorkerSpec
+
+
+def threads_of(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("Threads:"):
+            return int(line.split()[1])
+    raise AssertionError("no Threads line")
+
+
+def test_zygote_is_single_threaded_with_torch_loaded(tmp_path: Path) -> None:
+    learner = tmp_path / "mine.py"
+    learner.write_text("import torch\n\ndef f():\n    return torch.ones(2) @ torch.ones(2)\n")
+    with WorkerPool(("numpy", "torch")) as pool:
+        worker = pool.spawn(WorkerSpec(path=learner, module="mine"))
+        worker.receive(deadline=__import__("time").monotonic() + 60)  # module imported
+        # Forking is only safe while the parent has one thread: no BLAS or torch pool yet.
+        assert threads_of(pool._process.pid) == 1
+        worker.kill()
+
+
+WARM_VERSUS_COLD = """
+import json, sys
+from grader.numerics import use_single_thread
+use_single_thread()  # as every grading command does, before numpy is imported
+from pathlib import Path
+from grader.course import load_course
+from grader.isolation import WorkerPool
+from grader.runner import grade, preload_for
+from grader.warm import RunningGrade, serve, thread_count
+
+course = load_course(Path(sys.argv[1]))
+exercise = course.get("scale")
+files = [Path(p) for p in sys.argv[2:]]
+summary = lambda r: [(t.name, t.reason, t.score) for t in r.tests]
+with WorkerPool(preload_for(exercise)) as pool:
+    cold = [summary(grade(course, exercise, path, pool=pool)) for path in files]
+
+    def body(warm):
+        results, forked = [], []
+        for path in files:
+            running = warm.start(path)
+            forked.append(isinstance(running, RunningGrade))
+            results.append(summary(warm.finish(running) if forked[-1] else running))
+        return results, forked, thread_count()
+
+    warm, forked, threads = serve(course, exercise, pool, body)
+print(json.dumps({"cold": cold, "warm": warm, "forked": forked, "threads": threads}))
+"""
+
+
+def test_warm_grades_equal_cold_grades_and_share_no_state(shipped_course) -> None:
+    course = FIXTURES / "course"
+    files = [course / "solutions" / "scale" / "scale.py", course / "exercises" / "scale" / "scale.py",
+             SUBMISSIONS / "stateful.py", SUBMISSIONS / "loop_in_call.py", SUBMISSIONS / "stateful.py"]
+    done = subprocess.run([sys.executable, "-c", WARM_VERSUS_COLD, str(course), *map(str, files)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["threads"] == 1 and all(found["forked"]), "the warm path must fork"
+    assert found["warm"] == found["cold"]
+    stateful = found["warm"][2]
+    assert all(reason == "passed" for _, reason, _ in stateful)  # a fresh module every run
+    assert found["warm"][4] == stateful
