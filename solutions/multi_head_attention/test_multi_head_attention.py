@@ -27,7 +27,7 @@ B, LQ, LK, D_MODEL, H = 2, 5, 7, 12, 3   # d_head = 4; every size differs
 F64 = torch.float64
 
 
-# ------------------------------------------------------------------ helpers
+# ------------------------------------------------------------- building blocks
 
 def _close(got, want, *, name, bugs=None, **tolerance):
     """assert_close that also names a known mistake whose output has the wrong shape."""
@@ -197,7 +197,7 @@ def _qkv(seed, lead=(2, 3), lq=LQ, lk=LK, d=6, dv=4):
     return _randn(gen, *lead, lq, d), _randn(gen, *lead, lk, d), _randn(gen, *lead, lk, dv)
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(3)
 def test_sdpa_output(submission):
     """scaled_dot_product_attention's output matches F.scaled_dot_product_attention (no mask)."""
     q, k, v = _qkv(0)                                  # (2, 3, 5, 6), (2, 3, 7, 6), (2, 3, 7, 4)
@@ -208,7 +208,7 @@ def test_sdpa_output(submission):
     _close(out, want, name="out", rtol=1e-10, atol=1e-12, bugs=out_bugs)
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(3)
 def test_sdpa_weights(submission):
     """scaled_dot_product_attention's weights are softmax(q k^T / sqrt(d)) over the keys."""
     q, k, v = _qkv(1)
@@ -226,9 +226,10 @@ def test_sdpa_without_leading_dims(submission):
     out, weights = submission.scaled_dot_product_attention(q, k, v)
     want_out = F.scaled_dot_product_attention(q, k, v)
     want_w = torch.softmax(q @ k.T / math.sqrt(q.shape[-1]), dim=-1)
+    out_bugs, weight_bugs = _attention_bugs(q, k, v)
     # Tolerance: float64, a few ulps.
-    _close(out, want_out, name="out", rtol=1e-10, atol=1e-12)
-    _close(weights, want_w, name="weights", rtol=1e-10, atol=1e-12)
+    _close(weights, want_w, name="weights", rtol=1e-10, atol=1e-12, bugs=weight_bugs)
+    _close(out, want_out, name="out", rtol=1e-10, atol=1e-12, bugs=out_bugs)
 
 
 @pytest.mark.points(2)
@@ -261,7 +262,7 @@ def test_sdpa_causal_mask(submission):
 
 # -------------------------------------------------------------- MultiHeadAttention
 
-@pytest.mark.points(3)
+@pytest.mark.points(4)
 def test_mha_output_matches_torch(submission):
     """MultiHeadAttention's output matches nn.MultiheadAttention with the same weights (no mask)."""
     gen = torch.Generator().manual_seed(10)
@@ -275,7 +276,7 @@ def test_mha_output_matches_torch(submission):
     _close(out, want, name="out", rtol=1e-9, atol=1e-11, bugs=out_bugs)
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(3)
 def test_mha_weights_per_head(submission):
     """MultiHeadAttention returns per-head weights (B, H, Lq, Lk) equal to torch's."""
     gen = torch.Generator().manual_seed(11)
@@ -289,7 +290,7 @@ def test_mha_weights_per_head(submission):
     _close(weights, want, name="weights", rtol=1e-9, atol=1e-12, bugs=weight_bugs)
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(3)
 def test_mha_padding_mask(submission):
     """A (B, 1, Lq, Lk) padding mask is broadcast over the heads and respected."""
     gen = torch.Generator().manual_seed(12)
@@ -305,7 +306,7 @@ def test_mha_padding_mask(submission):
     _close(out, want_out, name="out", rtol=1e-9, atol=1e-11, bugs=out_bugs)
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(3)
 def test_mha_causal_mask(submission):
     """A causal (L, L) mask in self-attention (query = key = value)."""
     gen = torch.Generator().manual_seed(13)
@@ -321,7 +322,7 @@ def test_mha_causal_mask(submission):
     _close(out, want_out, name="out", rtol=1e-9, atol=1e-11, bugs=out_bugs)
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(3)
 def test_mha_per_head_mask(submission):
     """A (B, H, Lq, Lk) mask that differs from head to head lands on the right head."""
     gen = torch.Generator().manual_seed(14)
@@ -379,6 +380,16 @@ def test_mha_fast_enough(submission, reference):
     mha = _learner_mha(submission, sd, d_model, heads, dtype=torch.float32)
     ref = reference.MultiHeadAttention(d_model, heads)
     ref.load_state_dict(sd)
-    with torch.no_grad():
-        assert_fast_enough(mha.forward, ref.forward, query, key, value, _causal_mask(length),
-                           max_ratio=20)
+    mask = _causal_mask(length)
+    # The learner's worker runs torch on one thread; time the reference the same way
+    # (it also keeps a busy machine's thread scheduling out of the ratio).
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with torch.no_grad():
+            mha(query, key, value, mask)               # warm up both: the first call pays
+            ref(query, key, value, mask)               # for torch's lazy set-up
+            assert_fast_enough(mha.forward, ref.forward, query, key, value, mask,
+                               max_ratio=20, repeat=5)
+    finally:
+        torch.set_num_threads(threads)
