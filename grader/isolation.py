@@ -108,12 +108,25 @@ class WorkerPool:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def wait_ready(self, timeout: float = 120.0) -> None:
+        """Wait until the zygote has finished its imports.
+
+        A process that forks while holding this pool (grader/warm.py) must call this first:
+        otherwise each child would wait for a "ready" message that only one of them gets.
+        """
+        if not self._ready:
+            try:
+                self._control.settimeout(timeout)
+                ready, _ = wire.recv_frame(self._control)
+            except (OSError, EOFError, wire.WireError) as error:
+                log = (self.root / "zygote.log").read_text(errors="replace")[-800:]
+                raise PoolError(f"the grading worker did not start ({error}). {log}") from None
+            self._ready = bool(ready.get("ready"))
+
     def _ask(self, header: dict, timeout: float = 120.0) -> dict:
+        self.wait_ready(timeout)
         try:
             self._control.settimeout(timeout)
-            if not self._ready:
-                ready, _ = wire.recv_frame(self._control)
-                self._ready = bool(ready.get("ready"))
             wire.send_frame(self._control, header)
             if header.get("op") == "spawn":
                 socket.send_fds(self._control, [b"F"], [header.pop("_fd")])
@@ -153,12 +166,11 @@ class WorkerPool:
         """Kill every worker and stray process, stop the zygote, remove temporary files."""
         if self._process.poll() is None:
             try:
+                self.wait_ready(10.0)
                 self._control.settimeout(10.0)
-                if not self._ready:
-                    wire.recv_frame(self._control)
                 wire.send_frame(self._control, {"op": "shutdown"})
                 wire.recv_frame(self._control)
-            except (OSError, EOFError, wire.WireError):
+            except (OSError, EOFError, wire.WireError, PoolError):
                 pass
             self._control.close()
             try:

@@ -185,6 +185,8 @@ class WorkerSession:
             raise self._death_signal(died.status, doing) from None
         if "protocol_error" in reply:
             raise RuntimeError(f"grader protocol error: {reply['protocol_error']}")
+        if "handle" in reply:
+            return self._remote_object(reply["handle"])
         if "ok" in reply and not reply.get("forbidden"):
             self.last_seconds = float(reply.get("seconds", 0.0))
             return wire.decode(reply["ok"], reply_buffers, self._remote_object)
@@ -328,3 +330,41 @@ def timed_call(fn: Callable, args: tuple, kwargs: dict) -> float:
     started = time.perf_counter()
     fn(*args, **kwargs)
     return time.perf_counter() - started
+
+
+# -- keeping data in the worker --------------------------------------------------------------
+
+def keep_in_worker(submission: Any, value: Any) -> Any:
+    """Put data into the learner's process and return a handle to it there.
+
+    Data crosses by copy, so a suite that needs to see what learner code does to an object it
+    was given (an in-place update of the arrays passed to an optimiser) keeps the object in
+    the worker, passes the handle in calls, and reads it back with :func:`fetch`. In an
+    in-process run the value itself is returned.
+    """
+    if not isinstance(submission, RemoteObject):
+        return value
+    return submission._learn_session.request({"op": "keep", "target": 0, "_label": "keep"},
+                                             ([value], {}))
+
+
+def fetch(value: Any) -> Any:
+    """The object behind a handle, copied back as data (non-data parts stay handles)."""
+    if not isinstance(value, RemoteObject):
+        return value
+    return value._learn_session.request({"op": "fetch", "target": value._learn_id,
+                                         "_label": f"{value._learn_name} (read back)"})
+
+
+def same_object(kept: Any, owner: Any, attribute: str | None = None) -> bool:
+    """Whether kept is owner (or owner.<attribute>): the very same object, not an equal copy.
+
+    Both live in the worker when they are handles; attributes are looked up there, since
+    reading one from here would only give a copy.
+    """
+    if isinstance(kept, RemoteObject) and isinstance(owner, RemoteObject):
+        return bool(owner._learn_session.request(
+            {"op": "same", "target": owner._learn_id, "other": kept._learn_id,
+             "attribute": attribute, "_label": "identity check"}))
+    found = getattr(owner, attribute) if attribute else owner
+    return found is kept

@@ -13,10 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from grader.submission import LearnerError, timed_call
+from grader.submission import LearnerError, fetch, keep_in_worker, same_object, timed_call
 
 __all__ = ["assert_close", "assert_normal", "assert_uniform", "numeric_gradient",
-           "assert_fast_enough", "LearnerError"]
+           "assert_fast_enough", "LearnerError", "keep_in_worker", "fetch", "same_object"]
 
 _SIDE_BY_SIDE = 4  # how many mismatching values the message lists
 
@@ -94,6 +94,10 @@ def _fmt(x: float) -> str:
     return f"{x:.6g}"
 
 
+def _is_numeric(value: Any) -> bool:
+    return type(value) is np.ndarray or _is_torch_tensor(value) or isinstance(value, (int, float, np.number))
+
+
 def _matching_bug(got: Any, bugs: Mapping[str, Any] | None, rtol: float, atol: float) -> str | None:
     """The description of the first known mistake whose output got matches, if any."""
     if not bugs:
@@ -121,7 +125,9 @@ def assert_close(got: Any, expected: Any, *, name: str, rtol: float = 1e-7, atol
     """
     problem = _type_problem(got, expected, name, check_dtype)
     if problem:
-        raise AssertionError(problem)
+        # A wrong shape is often a known mistake too (a missing transpose): say which.
+        bug = _matching_bug(got, bugs, rtol, atol) if _is_numeric(got) else None
+        raise AssertionError(problem + (f"\n  likely mistake: {bug}" if bug else ""))
     got_array = _as_array(got).astype(np.float64) if not np.iscomplexobj(_as_array(got)) else _as_array(got)
     want_array = _as_array(expected).astype(np.float64) if not np.iscomplexobj(_as_array(expected)) else _as_array(expected)
     bad = _mismatch(got_array, want_array, rtol, atol)

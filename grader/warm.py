@@ -64,6 +64,7 @@ class WarmSuite:
         """Begin grading path; a finished GradeResult when it could not fork (see module doc)."""
         if thread_count() > 1:
             return grade_cold(self.course, self.exercise, path, self.pool)
+        self.pool.wait_ready()  # settle the pool's state here, not in one child only
         read_end, write_end = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: grade, report, leave without running any exit handler

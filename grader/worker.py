@@ -8,6 +8,9 @@ from the grading process, one at a time, over its socket:
     {"op": "getattr", "target": id, "name": str}      an attribute of the module or a handle
     {"op": "call", "target": id, "args": [...], "kwargs": {...}}
     {"op": "getitem", "target": id, "key": value}
+    {"op": "keep", "args": [value]}    store data here; reply {"handle": ...}
+    {"op": "fetch", "target": id}      the object behind a handle, as data where it is data
+    {"op": "same", "target": id, "other": id, "attribute": name}   other is target(.attribute)?
 
 Every reply is ``{"ok": value, "seconds": float, "forbidden": [...]}`` or
 ``{"error": {...}, "forbidden": [...]}``. Objects that are not data stay here in a table of
@@ -229,6 +232,18 @@ class Worker:
             kwargs = wire.decode(header.get("kwargs", {"$dict": []}), buffers, self._from_handle)
         except (KeyError, TypeError, wire.WireError) as error:
             return {"protocol_error": f"bad request: {error!r}"}
+        if op == "keep":  # data the suite wants to live here, as a handle (same object later)
+            return {"handle": self._to_handle(args[0])}
+        if op == "fetch":  # the object behind a handle, sent back as data where it is data
+            return {"ok": target, "seconds": 0.0}
+        if op == "same":  # is target (or target.attribute) the very object `other`?
+            other = self.handles.get(header.get("other"))
+            attribute = header.get("attribute")
+            try:
+                found = getattr(target, attribute) if attribute else target
+            except BaseException as error:  # noqa: BLE001 - a property may raise anything
+                return {"error": describe_error(error, self.learner_file)}
+            return {"ok": found is other, "seconds": 0.0}
         started = time.perf_counter()
         try:
             if op == "call":

@@ -43,8 +43,7 @@ exercise = course.get("scale")
 files = [Path(p) for p in sys.argv[2:]]
 summary = lambda r: [(t.name, t.reason, t.score) for t in r.tests]
 with WorkerPool(preload_for(exercise)) as pool:
-    cold = [summary(grade(course, exercise, path, pool=pool)) for path in files]
-
+    # Warm first, on a pool nobody has used yet: the forks must not race for its state.
     def body(warm):
         results, forked = [], []
         for path in files:
@@ -54,6 +53,7 @@ with WorkerPool(preload_for(exercise)) as pool:
         return results, forked, thread_count()
 
     warm, forked, threads = serve(course, exercise, pool, body)
+    cold = [summary(grade(course, exercise, path, pool=pool)) for path in files]
 print(json.dumps({"cold": cold, "warm": warm, "forked": forked, "threads": threads}))
 """
 
@@ -71,3 +71,26 @@ def test_warm_grades_equal_cold_grades_and_share_no_state(shipped_course) -> Non
     stateful = found["warm"][2]
     assert all(reason == "passed" for _, reason, _ in stateful)  # a fresh module every run
     assert found["warm"][4] == stateful
+
+
+def test_kept_objects_stay_in_the_worker_and_read_back(tmp_path: Path) -> None:
+    import numpy as np
+
+    from grader.submission import Submission, WorkerSession, fetch, keep_in_worker, same_object
+
+    learner = tmp_path / "mine.py"
+    learner.write_text("class Holder:\n    def __init__(self, items):\n        self.items = items\n"
+                       "    def bump(self):\n        for a in self.items:\n            a += 1\n"
+                       "    def rebind(self):\n        self.items = [a + 1 for a in self.items]\n")
+    with WorkerPool(("numpy",)) as pool:
+        session = WorkerSession(pool, WorkerSpec(path=learner, module="mine"), 10, 60)
+        submission = Submission(session)
+        kept = keep_in_worker(submission, [np.zeros(3), np.ones(2)])
+        holder = submission.Holder(kept)
+        holder.bump()
+        assert [a.tolist() for a in fetch(kept)] == [[1, 1, 1], [2, 2]]  # updated in place
+        assert same_object(kept, holder, attribute="items")
+        holder.rebind()
+        assert not same_object(kept, holder, attribute="items")
+        assert [a.tolist() for a in fetch(kept)] == [[1, 1, 1], [2, 2]]
+        session.close()

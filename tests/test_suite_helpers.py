@@ -99,3 +99,11 @@ def test_fast_enough_flags_a_slow_loop() -> None:
 
     assert_fast_enough(vectorised, vectorised, x)
     assert "too slow" in failure(assert_fast_enough, slow, vectorised, x, max_ratio=5)
+
+
+def test_known_bug_is_named_when_the_shape_is_wrong() -> None:
+    x, dout = np.arange(6.0).reshape(3, 2), np.arange(12.0).reshape(3, 4)
+    right, transposed = x.T @ dout, dout.T @ x          # (2, 4) and (4, 2)
+    message = failure(assert_close, transposed, right, name="dW",
+                      bugs={"dW transposed: use x.T @ dout": transposed})
+    assert message == "dW: expected shape (2, 4), got (4, 2)\n  likely mistake: dW transposed: use x.T @ dout"
