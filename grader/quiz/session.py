@@ -71,11 +71,34 @@ def _width() -> int:
     return min(shutil.get_terminal_size((88, 24)).columns, 100)
 
 
+def _is_layout(line: str) -> bool:
+    """A line whose layout the author chose: indented, a list item, or part of a table."""
+    stripped = line.lstrip()
+    return line != stripped or stripped[:2] in ("- ", "* ", "• ") or "|" in stripped \
+        or "  " in stripped
+
+
+def _paragraphs(text: str) -> list[str]:
+    """Join the lines of each paragraph into one, keeping blank lines and layout lines."""
+    out: list[str] = []
+    joining = False
+    for line in text.splitlines() or [""]:
+        if not line.strip() or _is_layout(line):
+            out.append(line.rstrip())
+            joining = False
+        elif joining:
+            out[-1] += " " + line.strip()
+        else:
+            out.append(line.strip())
+            joining = True
+    return out
+
+
 def _wrap(text: str, indent: str = "", first: str | None = None) -> str:
-    """Wrap each line of text separately (authors' line breaks are kept)."""
+    """Reflow text to the terminal: paragraphs are refilled, layout lines kept as written."""
     first = indent if first is None else first
     lines = []
-    for n, line in enumerate(text.splitlines() or [""]):
+    for n, line in enumerate(_paragraphs(text)):
         lead = first if n == 0 else indent
         if not line.strip():
             lines.append("")
