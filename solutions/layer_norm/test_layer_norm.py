@@ -30,7 +30,8 @@ def _torch_layer_norm(x, gamma, beta, eps=1e-5, dout=None):
     out = torch.nn.functional.layer_norm(xt, (xt.shape[-1],), gt, bt, eps)
     if dout is None:
         return out.detach().numpy()
-    out.backward(torch.tensor(np.asarray(dout, np.float64)))
+    # A scalar loss: backward(grad_tensor) would import sympy (~0.5 s) to compare shapes.
+    (out * torch.tensor(np.asarray(dout, np.float64))).sum().backward()
     return out.detach().numpy(), xt.grad.numpy(), gt.grad.numpy(), bt.grad.numpy()
 
 
@@ -86,6 +87,18 @@ def _dx_bugs(x, gamma, dout, eps=1e-5):
     }
 
 
+def _check(got, want, *, name, rtol, atol, bugs=None):
+    """assert_close, naming only the mistakes that these inputs tell apart from the answer.
+
+    A mistake whose output is within 1e-3 of the right one (eps placement on unit-variance
+    rows, say) would be named for any near miss; leave it to the test that exposes it.
+    """
+    with np.errstate(all="ignore"):
+        bugs = {k: v for k, v in (bugs or {}).items()
+                if np.shape(v) != np.shape(want) or not np.allclose(v, want, rtol=1e-3, atol=1e-6)}
+    assert_close(got, want, name=name, rtol=rtol, atol=atol, bugs=bugs)
+
+
 def _check_param_grad(got, want, name):
     """dgamma / dbeta: say so when the sum covered only axis 0 of an (N, T, D) input."""
     if isinstance(got, np.ndarray) and got.shape == SHAPE_3D[1:]:
@@ -97,7 +110,7 @@ def _check_param_grad(got, want, name):
 
 
 def _inputs(seed, shape, scale=1.0, dtype=np.float64):
-    """x of the given shape (times scale), gamma, beta and dout; gamma far from 1, beta from 0."""
+    """x (times scale, with a per-feature offset so rows are not centred), gamma, beta, dout."""
     rng = np.random.default_rng(seed)
     x = scale * rng.standard_normal(shape) + rng.standard_normal(shape[-1:]) * scale
     gamma = 1.0 + 0.5 * rng.standard_normal(shape[-1])
@@ -114,8 +127,8 @@ def test_forward_matches_torch_on_2d_input(submission, reference):
     x, gamma, beta, _ = _inputs(0, (7, D))
     out, _ = submission.layer_norm_forward(x, gamma, beta)
     # float64, O(1) outputs: 1e-9 relative is ~1e5 ulps of slack and far below any bug.
-    assert_close(out, _torch_layer_norm(x, gamma, beta), name="out", rtol=1e-9, atol=1e-10,
-                 bugs=_forward_bugs(x, gamma, beta))
+    _check(out, _torch_layer_norm(x, gamma, beta), name="out", rtol=1e-9, atol=1e-10,
+           bugs=_forward_bugs(x, gamma, beta))
 
 
 @pytest.mark.points(2)
@@ -123,8 +136,8 @@ def test_forward_normalises_last_axis_of_3d_input(submission, reference):
     """Forward on (N, T, D) = (4, 3, 5) input normalises each of the 12 rows over D alone."""
     x, gamma, beta, _ = _inputs(1, SHAPE_3D)
     out, _ = submission.layer_norm_forward(x, gamma, beta)
-    assert_close(out, _torch_layer_norm(x, gamma, beta), name="out", rtol=1e-9, atol=1e-10,
-                 bugs=_forward_bugs(x, gamma, beta))
+    _check(out, _torch_layer_norm(x, gamma, beta), name="out", rtol=1e-9, atol=1e-10,
+           bugs=_forward_bugs(x, gamma, beta))
 
 
 @pytest.mark.points(3)
@@ -133,8 +146,8 @@ def test_forward_on_small_variance_rows(submission, reference):
     x, gamma, beta, _ = _inputs(2, SHAPE_3D, scale=1e-3)
     out, _ = submission.layer_norm_forward(x, gamma, beta)
     # Outputs are O(1) even here; the bugs change them by 1% to 300%.
-    assert_close(out, _torch_layer_norm(x, gamma, beta), name="out", rtol=1e-9, atol=1e-10,
-                 bugs=_forward_bugs(x, gamma, beta))
+    _check(out, _torch_layer_norm(x, gamma, beta), name="out", rtol=1e-9, atol=1e-10,
+           bugs=_forward_bugs(x, gamma, beta))
 
 
 @pytest.mark.points(1)
@@ -144,8 +157,8 @@ def test_forward_uses_the_eps_argument(submission, reference):
     out, _ = submission.layer_norm_forward(x, gamma, beta, eps=0.1)
     bugs = _forward_bugs(x, gamma, beta, eps=0.1)
     bugs["eps ignored: 1e-5 used instead of the eps argument"] = _torch_layer_norm(x, gamma, beta)
-    assert_close(out, _torch_layer_norm(x, gamma, beta, eps=0.1), name="out", rtol=1e-9,
-                 atol=1e-10, bugs=bugs)
+    _check(out, _torch_layer_norm(x, gamma, beta, eps=0.1), name="out", rtol=1e-9,
+           atol=1e-10, bugs=bugs)
 
 
 @pytest.mark.points(1)
@@ -155,8 +168,8 @@ def test_gamma_scales_and_beta_shifts(submission, reference):
     gamma = np.array([2.0, -1.0, 0.5, 3.0, 0.25])
     beta = np.array([10.0, -20.0, 0.0, 5.0, -1.0])
     out, _ = submission.layer_norm_forward(x, gamma, beta)
-    assert_close(out, _torch_layer_norm(x, gamma, beta), name="out", rtol=1e-9, atol=1e-10,
-                 bugs=_forward_bugs(x, gamma, beta))
+    _check(out, _torch_layer_norm(x, gamma, beta), name="out", rtol=1e-9, atol=1e-10,
+           bugs=_forward_bugs(x, gamma, beta))
 
 
 # -- backward -------------------------------------------------------------------------------
@@ -172,8 +185,8 @@ def test_backward_matches_finite_differences(submission, reference):
         return float((reference.layer_norm_forward(x_, gamma_, beta_)[0] * dout).sum())
 
     # Central differences with step 1e-6 are good to ~1e-8 here; 1e-5 relative leaves room.
-    assert_close(dx, numeric_gradient(lambda v: loss(x_=v), x), name="dx", rtol=1e-5,
-                 atol=1e-7, bugs=_dx_bugs(x, gamma, dout))
+    _check(dx, numeric_gradient(lambda v: loss(x_=v), x), name="dx", rtol=1e-5,
+           atol=1e-7, bugs=_dx_bugs(x, gamma, dout))
     assert_close(dgamma, numeric_gradient(lambda v: loss(gamma_=v), gamma), name="dgamma",
                  rtol=1e-5, atol=1e-7)
     assert_close(dbeta, numeric_gradient(lambda v: loss(beta_=v), beta), name="dbeta",
@@ -188,7 +201,7 @@ def test_dx_matches_autograd_on_3d_input(submission, reference):
     dx, _, _ = submission.layer_norm_backward(dout, cache)
     _, want_dx, _, _ = _torch_layer_norm(x, gamma, beta, dout=dout)
     # float64, O(1) gradients: 1e-8 relative is ample for rounding, far below any bug.
-    assert_close(dx, want_dx, name="dx", rtol=1e-8, atol=1e-10, bugs=_dx_bugs(x, gamma, dout))
+    _check(dx, want_dx, name="dx", rtol=1e-8, atol=1e-10, bugs=_dx_bugs(x, gamma, dout))
 
 
 @pytest.mark.points(2)
@@ -199,7 +212,7 @@ def test_dx_on_small_variance_rows(submission, reference):
     dx, _, _ = submission.layer_norm_backward(dout, cache)
     _, want_dx, _, _ = _torch_layer_norm(x, gamma, beta, dout=dout)
     # dx is ~300 in size here; 1e-8 relative still leaves 1e6 ulps of slack.
-    assert_close(dx, want_dx, name="dx", rtol=1e-8, atol=1e-8, bugs=_dx_bugs(x, gamma, dout))
+    _check(dx, want_dx, name="dx", rtol=1e-8, atol=1e-8, bugs=_dx_bugs(x, gamma, dout))
 
 
 @pytest.mark.points(2)
@@ -233,8 +246,8 @@ def test_float32_input_stays_float32(submission, reference):
 
 @pytest.mark.points(1)
 def test_fast_enough(submission, reference):
-    """Forward and backward on (16, 128, 40) run within 20x of the reference (no loops over rows)."""
-    x, gamma, beta, dout = _inputs(10, (16, 128, 40))
+    """Forward and backward on (64, 64, 16) run within 20x of the reference (no loops over rows)."""
+    x, gamma, beta, dout = _inputs(10, (64, 64, 16))     # 4096 short rows: a loop shows
     assert_fast_enough(submission.layer_norm_forward, reference.layer_norm_forward,
                        x, gamma, beta, max_ratio=20)
     _, cache = submission.layer_norm_forward(x, gamma, beta)
