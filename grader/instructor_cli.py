@@ -1,0 +1,136 @@
+"""Instructor commands: `learn new`, `learn batch`, `learn export gradescope`.
+
+Thin: parse, call grader/scaffold.py, grader/batch.py or grader/export.py, render. Loaded only
+when one of them is used (see _LAZY_COMMANDS in grader/cli.py).
+"""
+from __future__ import annotations
+
+import signal
+import sys
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.argument("slug")
+@click.option("--title", required=True, help="The exercise's title, as learners see it.")
+@click.option("--topic", required=True,
+              help="A topic id from question_bank/syllabus.yaml (e.g. normalization).")
+@click.option("--points", type=click.FloatRange(min=0, min_open=True), default=10,
+              show_default=True, help="The exercise's total points.")
+def new(slug: str, title: str, topic: str, points: float) -> None:
+    """Create a new exercise from templates and add it to the course manifest.
+
+    Writes the reference (with solution markers), the stub made from it, the README, a
+    hidden suite and one known-wrong version, all of which pass `learn check` as they are;
+    then lists the placeholders to replace. Nothing existing is overwritten.
+
+    \b
+    Example:
+      learn new stable_softmax --title "Stable softmax" --topic activations
+    """
+    from grader.paths import course_root
+    from grader.scaffold import create_exercise, next_steps
+
+    made = create_exercise(course_root(), slug, title, topic, points)
+    click.echo(click.style(f"Created the exercise {slug}:", bold=True))
+    for path in made.files:
+        click.echo(f"  {path}")
+    click.echo(f"  course.yaml (entry at line {made.manifest_line})")
+    click.echo("")
+    click.echo(click.style("Now replace the placeholders:", bold=True))
+    for number, step in enumerate(next_steps(made), 1):
+        click.echo(f"  {number}. {step}")
+    click.echo(f"Then: learn check {slug}")
+
+
+@click.command()
+@click.argument("submissions", type=click.Path(path_type=Path))
+@click.option("--exercise", "slug", required=True, help="The exercise the submissions are for.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1, max=64), default=2, show_default=True,
+              help="Grading processes to run at once.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder for results/<student>.json, gradebook.csv and logs.")
+@click.option("--force", is_flag=True, help="Regrade every submission, even unchanged ones.")
+def batch(submissions: Path, slug: str, jobs: int, out: Path, force: bool) -> None:
+    """Grade a class's submissions of one exercise, in parallel.
+
+    SUBMISSIONS is a folder of .py files (one per student, named after the student), a
+    folder of folders (one per student), or a .zip of either. Each is graded under the same
+    limits and isolation as `learn grade`. Rerunning skips the students whose submission is
+    unchanged since it was graded; an interrupted batch keeps every finished row.
+
+    Exit status: 0 when every submission was graded (whatever the scores), 1 when some could
+    not be graded (status "error"; a rerun retries them), 2 on a usage error, 130 when
+    interrupted.
+
+    \b
+    Example:
+      learn batch submissions/ --exercise adam --jobs 2 --out grades/
+    """
+    from grader.batch import run_batch, summary
+    from grader.course import load_course
+
+    course = load_course()
+    exercise = course.get(slug)
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def terminate(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    try:   # `kill` stops a batch as cleanly as Ctrl-C does (only possible in the main thread)
+        signal.signal(signal.SIGTERM, terminate)
+    except ValueError:
+        previous = None
+    try:
+        outcome = run_batch(course, exercise, submissions, out, jobs=jobs, force=force,
+                            echo=click.echo)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    click.echo("")
+    click.echo("\n".join(summary(outcome, out)))
+    if outcome.interrupted:
+        click.echo(click.style(f"Interrupted: {len(outcome.rows)} rows kept. Run the same "
+                               f"command again to grade the rest.", fg="yellow"), err=True)
+        sys.exit(130)
+    sys.exit(1 if outcome.errors else 0)
+
+
+@click.group()
+def export() -> None:
+    """Export an exercise for another grading platform.
+
+    Example: learn export gradescope adam --out adam_autograder.zip
+    """
+
+
+@export.command()
+@click.argument("slug")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The autograder zip to write.")
+@click.option("--wheel", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Use this built learn wheel instead of building one from the source tree.")
+def gradescope(slug: str, out: Path, wheel: Path | None) -> None:
+    """Write a Gradescope autograder zip for one exercise.
+
+    The zip holds setup.sh (installs learn and torch), run_autograder (grades the student's
+    file with the same engine and hidden suite as `learn grade`, writing
+    /autograder/results/results.json) and the exercise. Upload it as the assignment's
+    autograder. To try it locally, see docs/instructors.md.
+
+    \b
+    Example:
+      learn export gradescope adam --out adam_autograder.zip
+    """
+    from grader.course import load_course
+    from grader.export import export_gradescope
+
+    course = load_course()
+    exercise = course.get(slug)
+    names = export_gradescope(course, exercise, out, wheel)
+    click.echo(f"Wrote {out} ({len(names)} files): setup.sh, run_autograder, "
+               f"{next(n for n in names if n.startswith('wheels/'))}, course/ with {slug}")
+    click.echo("Upload it on Gradescope as a zip-file autograder; students upload "
+               f"{exercise.files[0]}.")
