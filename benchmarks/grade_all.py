@@ -43,6 +43,10 @@ def main() -> None:
           f"(runs: {', '.join(f'{t:.2f}' for t in all_times)})")
     print(f"sum of the {len(exercises)} suites run on their own:   median {median(suite_sums):.2f} s")
     print(f"ratio: {median(all_times) / median(suite_sums):.2f}x (goal: at most 1.5x)")
+    inside = sum(d["execution_time"] for d in documents)
+    print(f"time inside the {len(exercises)} suites' pytest sessions (tests, workers): {inside:.2f} s; "
+          f"learn grade --all is {median(all_times) / inside:.2f}x that, the rest being one "
+          f"start-up (Python, pytest, torch)")
 
 
 if __name__ == "__main__":
