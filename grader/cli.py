@@ -14,6 +14,7 @@ from pathlib import Path
 
 from grader.errors import UserError
 from grader.numerics import use_single_thread
+from grader.paths import shown_path
 
 # Commands that live in their own modules, loaded only when used: name -> "module:attribute".
 _LAZY_COMMANDS = {
@@ -91,16 +92,8 @@ def show(slug: str) -> None:
     path = learner_file(course, exercise)
     click.echo(exercise.readme.read_text(encoding="utf-8").rstrip())
     click.echo("")
-    click.echo(click.style(f"Edit:  {_shown(path)}", bold=True))
+    click.echo(click.style(f"Edit:  {shown_path(path)}", bold=True))
     click.echo(f"Then:  learn grade {slug}     (learn hint {slug} when stuck)")
-
-
-def _shown(path: Path) -> str:
-    """A path as the user would type it: relative to the current folder when inside it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 @cli.command()
@@ -167,14 +160,14 @@ def reset(slug: str, yes: bool) -> None:
     course = load_course()
     exercise = course.get(slug)
     path = learner_file(course, exercise)
-    if not yes and not click.confirm(f"Replace {_shown(path)} with the original stub?"):
+    if not yes and not click.confirm(f"Replace {shown_path(path)} with the original stub?"):
         click.echo("Nothing changed.")
         return
     saved = reset_file(course, exercise)
     if saved is None:
-        click.echo(f"{_shown(path)} already is the original stub.")
+        click.echo(f"{shown_path(path)} already is the original stub.")
     else:
-        click.echo(f"Restored {_shown(path)}. Your version is saved as {saved}")
+        click.echo(f"Restored {shown_path(path)}. Your version is saved as {saved}")
 
 
 @cli.command()

@@ -9,6 +9,7 @@ import click
 from grader.course import Course, Exercise, load_course
 from grader.errors import UserError
 from grader.isolation import WorkerPool
+from grader.paths import shown_path
 from grader.progress import ProgressStore
 from grader.report import render_grade, summary_line
 from grader.results import GradeResult
@@ -16,14 +17,6 @@ from grader.runner import grade, preload_for
 from grader.workspace import learner_file
 
 EXIT_PASSED, EXIT_FAILED = 0, 1
-
-
-def shown_path(path: Path) -> str:
-    """A path as the user would type it: relative to the current folder when inside it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 def record_attempt(exercise: Exercise, result: GradeResult) -> None:

@@ -34,3 +34,11 @@ def course_root() -> Path:
 def is_bundled(root: Path) -> bool:
     """True when the course is the copy inside an installed package (not to be edited)."""
     return root == _PACKAGE_DIR / "_course"
+
+
+def shown_path(path: Path) -> str:
+    """A path as the user would type it: relative to the current folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

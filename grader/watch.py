@@ -25,8 +25,9 @@ from pathlib import Path
 import click
 
 from grader.course import Course, Exercise
-from grader.grading import record_attempt, shown_path
+from grader.grading import record_attempt
 from grader.isolation import WorkerPool
+from grader.paths import shown_path
 from grader.progress import ProgressStore
 from grader.report import render_course, render_grade
 from grader.results import GradeResult
