@@ -24,29 +24,10 @@ from grader.batch_sources import Entry
 from grader.course import Exercise
 from grader.errors import UserError
 from grader.numerics import SINGLE_THREAD_ENV
+from grader.procs import children_of
 
 GRADE_MARGIN_SECONDS = 60.0    # on top of run_seconds before a grading process is killed
 START_SECONDS = 300.0          # for a grading process to start (imports, course load)
-
-
-def _children_of(pid: int) -> list[int]:
-    """Living children of a process (from /proc; empty where there is no /proc)."""
-    found = []
-    try:
-        names = os.listdir("/proc")
-    except OSError:
-        return found
-    for name in names:
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat", "rb") as stat:
-                fields = stat.read().rsplit(b")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid and fields[0] != b"Z":
-            found.append(int(name))
-    return found
 
 
 def _gone(pid: int) -> bool:
@@ -98,7 +79,7 @@ class _GradingProcess:
     def kill(self, because: str) -> None:
         """Kill the grading process; its zygote then kills every worker and exits by itself."""
         self.killed_because = self.killed_because or because
-        zygotes = _children_of(self.process.pid)
+        zygotes = children_of(self.process.pid)
         try:
             self.process.kill()
         except OSError:

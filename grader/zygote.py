@@ -26,6 +26,7 @@ import time
 import traceback
 
 from grader import wire
+from grader.procs import children_of
 from grader.worker import Worker, redirect_output
 
 _PR_SET_CHILD_SUBREAPER = 36
@@ -37,23 +38,6 @@ def _become_subreaper() -> None:
         libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     except (OSError, AttributeError):  # not Linux: orphans go to init instead
         pass
-
-
-def _children() -> set[int]:
-    """Pids of this process's living children, read from /proc."""
-    me = os.getpid()
-    found = set()
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as stat:
-                fields = stat.read().rsplit(b")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == me and fields[0] != b"Z":
-            found.add(int(entry))
-    return found
 
 
 def _kill_tree(pid: int) -> None:
@@ -78,7 +62,7 @@ def sweep(keep: set[int]) -> None:
     """Kill and reap every child but the workers in keep (orphans re-parented here)."""
     for _ in range(100):
         _reap_quietly()
-        strays = _children() - keep
+        strays = children_of(os.getpid()) - keep
         if not strays:
             return
         for pid in strays:
