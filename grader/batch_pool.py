@@ -24,18 +24,10 @@ from grader.batch_sources import Entry
 from grader.course import Exercise
 from grader.errors import UserError
 from grader.numerics import SINGLE_THREAD_ENV
-from grader.procs import children_of
+from grader.procs import children_of, is_running
 
 GRADE_MARGIN_SECONDS = 60.0    # on top of run_seconds before a grading process is killed
 START_SECONDS = 300.0          # for a grading process to start (imports, course load)
-
-
-def _gone(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as stat:
-            return stat.read().rsplit(b")", 1)[1].split()[0] == b"Z"
-    except OSError:
-        return True
 
 
 class _GradingProcess:
@@ -103,7 +95,7 @@ def _wait_gone(pids: list[int], seconds: float = 15.0) -> None:
     """Wait for processes to exit; kill those still there after the delay."""
     deadline = time.monotonic() + seconds
     while pids and time.monotonic() < deadline:
-        pids = [pid for pid in pids if not _gone(pid)]
+        pids = [pid for pid in pids if is_running(pid)]
         time.sleep(0.02)
     for pid in pids:
         try:

@@ -21,6 +21,7 @@ from typing import Any
 
 from grader import wire
 from grader.numerics import SINGLE_THREAD_ENV
+from grader.procs import become_subreaper, is_running
 
 OUTPUT_SHOWN_CHARS = 2000   # learner output shown per test; the rest is counted, not kept
 
@@ -85,15 +86,27 @@ class WorkerPool:
     process does next; the first :meth:`spawn` waits for it to be ready.
     """
 
+    # Learner code can kill the zygote (it is the worker's parent); the pool then starts a
+    # new one, but not endlessly.
+    MAX_RESTARTS = 5
+
     def __init__(self, preload: tuple[str, ...] = ("numpy",), python: str = sys.executable):
         self.root = Path(tempfile.mkdtemp(prefix="learn-grade-"))
+        self._preload, self._python = preload, python
         self._count = 0
+        self._restarts = 0
+        self._log = open(self.root / "zygote.log", "ab")
+        # Workers of a zygote that died come back here, to be killed and reaped.
+        become_subreaper()
+        self._start()
+
+    def _start(self) -> None:
         self._ready = False
         ours, theirs = socket.socketpair()
-        self._log = open(self.root / "zygote.log", "wb")
         try:
             self._process = subprocess.Popen(
-                [python, "-I", "-m", "grader.zygote", str(theirs.fileno()), ",".join(preload)],
+                [self._python, "-I", "-m", "grader.zygote", str(theirs.fileno()),
+                 ",".join(self._preload)],
                 pass_fds=[theirs.fileno()], env=clean_environment(str(self.root)),
                 cwd=self.root, stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log)
         except OSError as error:
@@ -101,6 +114,22 @@ class WorkerPool:
         finally:
             theirs.close()
         self._control = ours
+
+    @property
+    def alive(self) -> bool:
+        """Whether the zygote is still running (asked of /proc: forked grading processes
+        share this pool but are not the zygote's parent)."""
+        return is_running(self._process.pid)
+
+    def restart_if_dead(self) -> None:
+        """Start a new zygote if learner code killed the last one."""
+        if self.alive:
+            return
+        if self._restarts >= self.MAX_RESTARTS:
+            raise PoolError(f"the grading worker was stopped {self._restarts + 1} times; giving up")
+        self._restarts += 1
+        self._control.close()
+        self._start()
 
     def __enter__(self) -> "WorkerPool":
         return self
@@ -138,6 +167,7 @@ class WorkerPool:
 
     def spawn(self, spec: WorkerSpec) -> "WorkerProcess":
         """Fork a fresh worker for spec; it starts by importing the learner's module."""
+        self.restart_if_dead()
         self._count += 1
         # Forked grading processes (grader/warm.py) share this pool: names carry the pid.
         name = f"{os.getpid()}-{self._count}"
@@ -159,8 +189,13 @@ class WorkerPool:
 
     def reap(self, pid: int, kill: bool) -> ExitStatus:
         """Wait for a worker to end (killing it first when asked); its orphans are killed too."""
-        status = self._ask({"op": "wait", "pid": pid, "kill": kill})["status"]
-        return ExitStatus(signal=status.get("signal"), code=status.get("code"))
+        if self.alive:
+            try:
+                status = self._ask({"op": "wait", "pid": pid, "kill": kill})["status"]
+                return ExitStatus(signal=status.get("signal"), code=status.get("code"))
+            except PoolError:
+                pass  # the zygote died meanwhile: its workers are ours to reap now
+        return _reap_orphan(pid)
 
     def close(self) -> None:
         """Kill every worker and stray process, stop the zygote, remove temporary files."""
@@ -181,6 +216,26 @@ class WorkerPool:
         self._control.close()
         self._log.close()
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _reap_orphan(pid: int) -> ExitStatus:
+    """Kill and reap a worker whose zygote is gone (it was re-parented to this process)."""
+    for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+        try:
+            kill()
+        except (ProcessLookupError, PermissionError):
+            pass
+    deadline = time.monotonic() + 2.0
+    while time.monotonic() < deadline:
+        try:
+            done, status = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:  # not ours (no subreaper here): init reaps it
+            return ExitStatus(signal=signal.SIGKILL)
+        if done:
+            return (ExitStatus(signal=os.WTERMSIG(status)) if os.WIFSIGNALED(status)
+                    else ExitStatus(code=os.WEXITSTATUS(status)))
+        time.sleep(0.005)
+    return ExitStatus(signal=signal.SIGKILL)
 
 
 class WorkerProcess:

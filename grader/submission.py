@@ -170,6 +170,7 @@ class WorkerSession:
 
     def request(self, header: dict, args: Any = None) -> Any:
         """Send a request (args encoded as data) and return the decoded result."""
+        self._check_pool()
         worker = self._ensure_worker()
         buffers: list[bytes] = []
         if args is not None:  # (positional list, keyword dict), encoded as one value
@@ -183,6 +184,8 @@ class WorkerSession:
             raise self._timeout_signal(doing) from None
         except WorkerExited as died:
             raise self._death_signal(died.status, doing) from None
+        finally:
+            self._check_pool()
         if "protocol_error" in reply:
             raise RuntimeError(f"grader protocol error: {reply['protocol_error']}")
         if "handle" in reply:
@@ -191,6 +194,22 @@ class WorkerSession:
             self.last_seconds = float(reply.get("seconds", 0.0))
             return wire.decode(reply["ok"], reply_buffers, self._remote_object)
         raise self._to_exception(reply, doing)
+
+    def _check_pool(self) -> None:
+        """Learner code that kills its worker's parent (the zygote) crashes a test, once.
+
+        The zygote takes a moment to die, so the call that killed it may already have
+        returned: the culprit is this call or the one before it. A new zygote is started
+        and grading goes on.
+        """
+        if self.pool.alive:
+            return
+        if self.worker is not None:
+            self.worker.kill()
+        self.pool.restart_if_dead()
+        raise Crashed("learner code killed the process that starts the grading workers "
+                      "(during this test or the one before it); learner code must leave "
+                      "other processes alone")
 
     def _remote_object(self, tree: dict) -> "RemoteObject":
         return RemoteObject(self, tree["$handle"], tree.get("type", "object"))

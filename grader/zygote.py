@@ -15,7 +15,6 @@ Control requests (frames, see grader/wire.py), each answered with one frame:
 """
 from __future__ import annotations
 
-import ctypes
 import importlib
 import os
 import resource
@@ -26,19 +25,8 @@ import time
 import traceback
 
 from grader import wire
-from grader.procs import children_of
+from grader.procs import become_subreaper, children_of
 from grader.worker import Worker, redirect_output
-
-_PR_SET_CHILD_SUBREAPER = 36
-
-
-def _become_subreaper() -> None:
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    except (OSError, AttributeError):  # not Linux: orphans go to init instead
-        pass
-
 
 def _kill_tree(pid: int) -> None:
     for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
@@ -152,7 +140,7 @@ def serve(control: socket.socket) -> None:
 def main(argv: list[str]) -> None:
     """Entry point: ``python -I -m grader.zygote CONTROL_FD [module,module,...]``."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the grading process's to handle
-    _become_subreaper()
+    become_subreaper()
     control = socket.socket(fileno=int(argv[0]))
     preloaded = []
     for name in filter(None, (argv[1] if len(argv) > 1 else "").split(",")):

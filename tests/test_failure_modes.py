@@ -83,3 +83,14 @@ def test_same_submission_graded_the_same_twice(shipped_course) -> None:
     second, _ = grade_json(shipped_course, "permissive_eq")
     strip = lambda doc: [(t["name"], t["reason"], t["score"], t["output"]) for t in doc["tests"]]
     assert strip(first) == strip(second)
+
+
+def test_killing_the_workers_parent_crashes_one_test_and_grading_goes_on(shipped_course) -> None:
+    document, done = grade_json(shipped_course, "kills_parent")
+    reasons = [t["reason"] for t in document["tests"]]
+    assert reasons.count("crash") == 1 and reasons.count("passed") == 4
+    crashed = next(t for t in document["tests"] if t["reason"] == "crash")
+    assert "killed the process that starts the grading workers" in crashed["output"]
+    time.sleep(0.2)
+    leftover = subprocess.run(["pgrep", "-f", "grader.zygote"], capture_output=True, text=True)
+    assert leftover.stdout.strip() == ""
