@@ -26,6 +26,10 @@ class TestResult:
     visibility: str = "visible"
     seconds: float = 0.0
 
+    def __post_init__(self) -> None:
+        if self.reason not in REASONS:
+            raise ValueError(f"unknown test reason {self.reason!r}; expected one of {REASONS}")
+
     @property
     def passed(self) -> bool:
         return self.reason == "passed"
@@ -93,12 +97,3 @@ class GradeResult:
         """The inverse of to_dict."""
         tests = [TestResult(**test) for test in data["tests"]]
         return cls(**{**data, "tests": tests})
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "GradeResult":
-        """Rebuild a result from its document (batch grading reads them back)."""
-        tests = [TestResult(name=t["name"], description="", max_score=t["max_score"],
-                            reason=t["reason"], message=t.get("output", ""),
-                            visibility=t.get("visibility", "visible")) for t in data["tests"]]
-        return cls(exercise=data["exercise"], submission=data["submission"], tests=tests,
-                   execution_time=data.get("execution_time", 0.0), output=data.get("output", ""))

@@ -39,10 +39,6 @@ class WireError(Exception):
     """A frame that cannot be read: truncated, oversized or malformed."""
 
 
-class NotData(Exception):
-    """Raised by an encoder's handle callback when an object may not cross at all."""
-
-
 def _torch():
     # Only a side that has imported torch can hold tensors; never import it here.
     return sys.modules.get("torch")
