@@ -21,7 +21,7 @@ from typing import Any
 
 from grader import wire
 from grader.numerics import SINGLE_THREAD_ENV
-from grader.procs import become_subreaper, is_running
+from grader.procs import become_subreaper, is_running, kill_group
 
 OUTPUT_SHOWN_CHARS = 2000   # learner output shown per test; the rest is counted, not kept
 
@@ -220,11 +220,7 @@ class WorkerPool:
 
 def _reap_orphan(pid: int) -> ExitStatus:
     """Kill and reap a worker whose zygote is gone (it was re-parented to this process)."""
-    for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
-        try:
-            kill()
-        except (ProcessLookupError, PermissionError):
-            pass
+    kill_group(pid)
     deadline = time.monotonic() + 2.0
     while time.monotonic() < deadline:
         try:
@@ -279,10 +275,7 @@ class WorkerProcess:
     def kill(self) -> ExitStatus:
         """Kill the worker's process group (if still running) and reap it."""
         if self.status is None:
-            try:
-                os.killpg(self.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+            kill_group(self.pid)
             self.sock.close()
             self.status = self.pool.reap(self.pid, kill=True)
         return self.status

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import signal
 
 _PR_SET_CHILD_SUBREAPER = 36
 
@@ -45,3 +46,13 @@ def is_running(pid: int) -> bool:
             return stat.read().rsplit(b")", 1)[1].split()[0] != b"Z"
     except OSError:
         return False
+
+
+def kill_group(pid: int) -> None:
+    """SIGKILL pid's process group (a worker is a group leader) and pid itself; quietly
+    ignore what is already gone."""
+    for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+        try:
+            kill()
+        except (ProcessLookupError, PermissionError):
+            pass

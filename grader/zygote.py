@@ -25,16 +25,8 @@ import time
 import traceback
 
 from grader import wire
-from grader.procs import become_subreaper, children_of
+from grader.procs import become_subreaper, children_of, kill_group
 from grader.worker import Worker, redirect_output
-
-def _kill_tree(pid: int) -> None:
-    for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
-        try:
-            kill()
-        except (ProcessLookupError, PermissionError):
-            pass
-
 
 def _reap_quietly() -> None:
     while True:
@@ -54,7 +46,7 @@ def sweep(keep: set[int]) -> None:
         if not strays:
             return
         for pid in strays:
-            _kill_tree(pid)
+            kill_group(pid)
         time.sleep(0.005)
 
 
@@ -113,7 +105,7 @@ def serve(control: socket.socket) -> None:
                 wire.send_frame(control, {"pid": pid})
             elif op == "wait":
                 pid = header["pid"]
-                _kill_tree(pid) if header.get("kill") else None
+                kill_group(pid) if header.get("kill") else None
                 try:
                     _, status = os.waitpid(pid, 0)
                     result = ({"signal": os.WTERMSIG(status)} if os.WIFSIGNALED(status)
@@ -129,7 +121,7 @@ def serve(control: socket.socket) -> None:
                 wire.send_frame(control, {"error": f"unknown op {op!r}"})
     finally:
         for pid in workers:
-            _kill_tree(pid)
+            kill_group(pid)
         sweep(set())
         try:
             wire.send_frame(control, {"bye": True})
