@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
 SUBMISSIONS = FIXTURES / "submissions"
 
@@ -44,3 +45,10 @@ def run_learn(*args: str, stdin: str = "", cwd: Path | None = None,
     return subprocess.run([sys.executable, "-m", "grader", *args], input=stdin,
                           capture_output=True, text=True, cwd=cwd, timeout=timeout,
                           env={**os.environ, "NO_COLOR": "1"})
+
+
+def load_reference(slug: str):
+    """The shipped reference solution of an exercise, imported in this process."""
+    from grader.plugin import load_module_from
+
+    return load_module_from(REPO / "solutions" / slug / f"{slug}.py", f"{slug}_reference")

@@ -6,27 +6,18 @@ classes keep it: constructing the classes imports torch._dynamo, about 2 s.
 """
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
 from torch.optim.adam import adam as torch_adam
 from torch.optim.adamw import adamw as torch_adamw
 
-REFERENCE = Path(__file__).resolve().parents[1] / "solutions" / "adam" / "adam.py"
+from conftest import load_reference
+
 SHAPES = [(3, 4), (5,), (2, 3, 2)]
 
 
-def _load():
-    spec = importlib.util.spec_from_file_location("adam_reference", REFERENCE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-ref = _load()
+ref = load_reference("adam")
 
 
 def torch_run(params0, grads_seq, lr, betas, eps, weight_decay, decoupled):

@@ -1,23 +1,16 @@
 """The backprop reference agrees with torch autograd and torch's cross-entropy."""
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
+from conftest import load_reference
 
 
 @pytest.fixture(scope="module")
 def ref():
-    path = ROOT / "solutions" / "backprop" / "backprop.py"
-    spec = importlib.util.spec_from_file_location("backprop_reference", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_reference("backprop")
 
 
 def _t(a, grad=False):

@@ -1,25 +1,16 @@
 """The he_init reference agrees with torch.nn.init (fans exactly, the laws statistically)."""
 from __future__ import annotations
 
-import importlib.util
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-REFERENCE = Path(__file__).resolve().parents[1] / "solutions" / "he_init" / "he_init.py"
+from conftest import load_reference
 
 
-def _load():
-    spec = importlib.util.spec_from_file_location("he_init_reference", REFERENCE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-ref = _load()
+ref = load_reference("he_init")
 
 SHAPES = [(7, 3), (300, 70), (16, 3, 5, 7), (8, 6, 3), (4, 2, 3, 5, 7)]
 LAW_SHAPE = (60, 12, 5, 3)  # 10 800 weights, fan_in 180, fan_out 900

@@ -1,24 +1,14 @@
 """The layer_norm reference agrees with torch.nn.functional.layer_norm and autograd."""
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
 
-REFERENCE = Path(__file__).resolve().parents[1] / "solutions" / "layer_norm" / "layer_norm.py"
+from conftest import load_reference
 
 
-def _load():
-    spec = importlib.util.spec_from_file_location("layer_norm_reference", REFERENCE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-ref = _load()
+ref = load_reference("layer_norm")
 
 
 def torch_layer_norm(x, gamma, beta, dout, eps):

@@ -1,24 +1,18 @@
 """The attention reference agrees with F.scaled_dot_product_attention and nn.MultiheadAttention."""
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 import torch
 import torch.nn.functional as F
 
-ROOT = Path(__file__).resolve().parents[1]
+from conftest import load_reference
+
 F64 = torch.float64
 
 
 @pytest.fixture(scope="module")
 def ref():
-    path = ROOT / "solutions" / "multi_head_attention" / "multi_head_attention.py"
-    spec = importlib.util.spec_from_file_location("mha_reference", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_reference("multi_head_attention")
 
 
 def _mask(kind, b, h, lq, lk, gen):

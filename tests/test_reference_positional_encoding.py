@@ -1,25 +1,14 @@
 """The positional_encoding reference agrees with the formula evaluated in torch."""
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
 
-REFERENCE = (Path(__file__).resolve().parents[1] / "solutions" / "positional_encoding"
-             / "positional_encoding.py")
+from conftest import load_reference
 
 
-def _load():
-    spec = importlib.util.spec_from_file_location("positional_encoding_reference", REFERENCE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-ref = _load()
+ref = load_reference("positional_encoding")
 
 
 def torch_table(max_len: int, d_model: int, base: float) -> np.ndarray:
