@@ -9,15 +9,18 @@ version; hints exist; the README names the API. Then the question bank is checke
 from __future__ import annotations
 
 import ast
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.course import Course, Exercise
+from grader.errors import UserError
 from grader.isolation import WorkerPool
 from grader.results import GradeResult
 from grader.runner import grade
 from grader.stubs import MarkerError, make_stub
+from grader.wrong_versions import materialise
 
 
 @dataclass
@@ -139,11 +142,19 @@ def check_exercise(course: Course, exercise: Exercise, pool: WorkerPool,
     verdict(not problems, f"alternatives: {len(alternatives) - len(problems)}/{len(alternatives)} pass",
             problems)
 
-    wrong = exercise.wrong_versions()
-    results = [run(path) for path in wrong]
-    problems = [f"no test catches the wrong version {p.name}" for p, r in zip(wrong, results) if r.passed]
-    if not wrong:
-        problems.append(f"no known-wrong versions in {exercise.solution_folder / 'wrong'}")
+    with tempfile.TemporaryDirectory(prefix="learn-wrong-") as folder:
+        try:
+            made = [path for _, path in materialise(exercise.reference, exercise.wrong_file,
+                                                    Path(folder))]
+            problems = []
+        except UserError as error:
+            made, problems = [], [str(error)]
+        wrong = exercise.wrong_versions() + made
+        results = [run(path) for path in wrong]
+    problems += [f"no test catches the wrong version {p.stem}" for p, r in zip(wrong, results)
+                 if r.passed]
+    if not wrong and not problems:
+        problems.append(f"no known-wrong versions in {exercise.wrong_file}")
     verdict(not problems, f"wrong versions: {len(wrong) - len(problems)}/{len(wrong)} caught", problems)
     if wrong:
         report.lines.extend(catch_table([p.stem for p in wrong], results))

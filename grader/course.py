@@ -18,6 +18,7 @@ from grader.yamlfile import Checker, did_you_mean, line_of, load_yaml
 SCHEMA_VERSION = 1
 _SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 _DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
+_MODULE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _LIMIT_RANGES = {"test_seconds": (0.1, 600.0), "run_seconds": (1.0, 7200.0),
                  "memory_mb": (64, 65536)}
 
@@ -52,6 +53,9 @@ class Exercise:
     hints: tuple[str, ...]
     forbidden: tuple[Forbidden, ...]
     root: Path
+    # Third-party packages learner code may import (the standard library is always allowed);
+    # None allows any. A numpy exercise says [numpy]: torch is then not importable at all.
+    imports: tuple[str, ...] | None = None
 
     @property
     def folder(self) -> Path:
@@ -77,6 +81,11 @@ class Exercise:
     @property
     def suite(self) -> Path:
         return self.solution_folder / f"test_{self.slug}.py"
+
+    @property
+    def wrong_file(self) -> Path:
+        """The known-wrong versions, as edits of the reference (grader/wrong_versions.py)."""
+        return self.solution_folder / "wrong.yaml"
 
     def wrong_versions(self) -> list[Path]:
         return sorted((self.solution_folder / "wrong").glob("*.py"))
@@ -182,7 +191,7 @@ def _exercise(entry: Any, where: str, line: int, defaults: Limits, topics: list[
     before = len(checker.problems)
     if not checker.mapping(entry, where, line,
                            required=("slug", "title", "topic", "points", "files"),
-                           optional=("limits", "hints", "forbidden")):
+                           optional=("limits", "hints", "forbidden", "imports")):
         return None
     slug = entry.get("slug")
     if not isinstance(slug, str) or not _SLUG.match(slug):
@@ -212,11 +221,17 @@ def _exercise(entry: Any, where: str, line: int, defaults: Limits, topics: list[
         hints = []
     forbidden = _forbidden(entry.get("forbidden", []), f"{where}.forbidden",
                            line_of(entry, "forbidden"), checker)
+    imports = entry.get("imports")
+    if imports is not None and not (isinstance(imports, list) and all(
+            isinstance(name, str) and _MODULE.match(name) for name in imports)):
+        checker.add(line_of(entry, "imports"), f"{where}.imports",
+                    f"expected a list of top-level package names like [numpy], got {imports!r}")
     if len(checker.problems) > before:
         return None
     exercise = Exercise(slug=slug, title=entry["title"], topic=entry["topic"],
                         points=float(entry["points"]), files=tuple(files), limits=limits,
-                        hints=tuple(hints), forbidden=forbidden, root=root)
+                        hints=tuple(hints), forbidden=forbidden, root=root,
+                        imports=None if imports is None else tuple(imports))
     for label, path in (("stub", exercise.stub), ("README", exercise.readme),
                         ("reference", exercise.reference), ("hidden suite", exercise.suite)):
         if not path.is_file():

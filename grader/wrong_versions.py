@@ -1,0 +1,156 @@
+"""Known-wrong versions of a reference, kept as small edits of it (``solutions/<slug>/wrong.yaml``).
+
+Each entry names one realistic bug and says how to make it from the reference: a list of
+find/replace edits, applied in order, each ``find`` standing exactly once in the text it is
+applied to. Keeping the bug as an edit keeps it reviewable (the diff *is* the bug) and keeps it
+honest: when the reference changes under it, the edit no longer applies and ``learn check``
+says so, instead of grading a stale copy.
+
+    - name: unbiased_variance            # lower_snake_case; the file name when materialised
+      bug: divides by D - 1 instead of D (the unbiased variance)
+      edits:
+        - find: "var = x.var(axis=-1, keepdims=True)"
+          replace: "var = x.var(axis=-1, ddof=1, keepdims=True)"
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from grader.errors import UserError
+from grader.yamlfile import Checker, line_of, load_yaml
+
+WRONG_FILE = "wrong.yaml"
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the one occurrence of ``find`` with ``replace``."""
+
+    find: str
+    replace: str
+    line: int   # where the edit stands in wrong.yaml, for messages
+
+
+@dataclass(frozen=True)
+class WrongVersion:
+    """One known bug, as edits of the reference."""
+
+    name: str
+    bug: str
+    edits: tuple[Edit, ...]
+    line: int
+
+
+class EditDoesNotApply(UserError):
+    """An edit's ``find`` text is missing from the reference, or stands there more than once."""
+
+
+def load_wrong_versions(path: Path) -> list[WrongVersion]:
+    """The wrong versions listed in path (empty when the file does not exist).
+
+    Raises UserError naming the file, line and key of every schema problem at once.
+    """
+    if not path.is_file():
+        return []
+    data = load_yaml(path)
+    checker = Checker(str(path))
+    versions: list[WrongVersion] = []
+    if not isinstance(data, list):
+        checker.add(1, "", "expected a list of wrong versions ({name, bug, edits})")
+        checker.raise_if_any()
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(data):
+        where = f"[{index}]"
+        if not checker.mapping(entry, where, line_of(data, index),
+                               required=("name", "bug", "edits")):
+            continue
+        name = entry.get("name")
+        if not isinstance(name, str) or not _NAME.match(name):
+            checker.add(line_of(entry, "name"), f"{where}.name",
+                        f"expected lower_snake_case letters, digits and _, got {name!r}")
+            continue
+        where = f"{where} ({name})"
+        if name in seen:
+            checker.add(line_of(entry, "name"), f"{where}.name",
+                        f"duplicate name (first used at line {seen[name]})")
+            continue
+        seen[name] = line_of(entry, "name")
+        bug = entry.get("bug")
+        if not isinstance(bug, str) or not bug.strip():
+            checker.add(line_of(entry, "bug"), f"{where}.bug", "expected a one-line description")
+            continue
+        edits = _edits(entry.get("edits"), f"{where}.edits", line_of(entry, "edits"), checker)
+        if edits:
+            versions.append(WrongVersion(name, " ".join(bug.split()), edits, line_of(entry, "name")))
+    checker.raise_if_any()
+    return versions
+
+
+def _edits(value: Any, where: str, line: int, checker: Checker) -> tuple[Edit, ...]:
+    if not isinstance(value, list) or not value:
+        checker.add(line, where, "expected a non-empty list of {find, replace}")
+        return ()
+    edits = []
+    for index, item in enumerate(value):
+        spot = f"{where}[{index}]"
+        if not checker.mapping(item, spot, line_of(value, index), required=("find", "replace")):
+            continue
+        find, replace = item.get("find"), item.get("replace")
+        if not isinstance(find, str) or not find:
+            checker.add(line_of(item, "find"), f"{spot}.find", "expected non-empty text")
+        elif not isinstance(replace, str):
+            checker.add(line_of(item, "replace"), f"{spot}.replace",
+                        "expected text (quote it; an empty string deletes)")
+        elif find == replace:
+            checker.add(line_of(item, "replace"), f"{spot}.replace", "the same as find: no bug")
+        else:
+            edits.append(Edit(find, replace, line_of(item, "find")))
+    return tuple(edits)
+
+
+def apply_edits(reference: str, version: WrongVersion, wrong_file: Path) -> str:
+    """The reference's text with version's edits applied in order.
+
+    Raises EditDoesNotApply (naming wrong.yaml, the line and the version) when a ``find`` is
+    not in the text exactly once: the reference changed, or the edit needs more context.
+    """
+    text = reference
+    for edit in version.edits:
+        count = text.count(edit.find)
+        if count != 1:
+            shown = edit.find.strip().splitlines()[0][:60] if edit.find.strip() else edit.find
+            why = "is not in the reference" if count == 0 else f"stands {count} times in the reference"
+            raise EditDoesNotApply(
+                f"{wrong_file}:{edit.line}: {version.name}: the edit's find text {shown!r} {why}"
+                + ("; the reference changed since the edit was written" if count == 0
+                   else "; give it more surrounding lines"))
+        text = text.replace(edit.find, edit.replace, 1)
+    return _with_bug_docstring(text, version.bug)
+
+
+def _with_bug_docstring(text: str, bug: str) -> str:
+    """Put the bug's description first in the file, so a materialised copy says what it is."""
+    return f"# Known-wrong version: {bug}\n{text}"
+
+
+def materialise(reference: Path, wrong_file: Path, folder: Path) -> list[tuple[WrongVersion, Path]]:
+    """Write each wrong version of wrong_file as folder/<name>.py; the versions and their paths.
+
+    Every version is built before any file is written, so a stale edit writes nothing.
+    """
+    source = reference.read_text(encoding="utf-8")
+    built = [(version, apply_edits(source, version, wrong_file))
+             for version in load_wrong_versions(wrong_file)]
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for version, text in built:
+        path = folder / f"{version.name}.py"
+        temporary = path.with_suffix(".py.part")
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(path)
+        written.append((version, path))
+    return written
