@@ -341,14 +341,14 @@ class Submission(RemoteObject):
         return f"<submission {self._learn_session.file_name}>"
 
 
-def timed_call(fn: Callable, args: tuple, kwargs: dict) -> float:
-    """Call fn and return how long the call itself took, measured where it ran."""
+def timed_call(fn: Callable, args: tuple, kwargs: dict) -> tuple[float, Any]:
+    """Call fn; how long the call itself took, and what it returned."""
     if isinstance(fn, RemoteObject):
-        fn(*args, **kwargs)
-        return fn._learn_session.last_seconds
+        result = fn(*args, **kwargs)
+        return fn._learn_session.last_seconds, result
     started = time.perf_counter()
-    fn(*args, **kwargs)
-    return time.perf_counter() - started
+    result = fn(*args, **kwargs)
+    return time.perf_counter() - started, result
 
 
 # -- keeping data in the worker --------------------------------------------------------------

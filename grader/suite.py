@@ -282,26 +282,28 @@ def numeric_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, eps: float
     return grad
 
 
-def _best_time(fn: Callable, args: tuple, kwargs: dict, repeat: int) -> float:
-    best = math.inf
+def _best_time(fn: Callable, args: tuple, kwargs: dict, repeat: int) -> tuple[float, Any]:
+    best, result = math.inf, None
     for _ in range(repeat):
-        seconds = timed_call(fn, args, kwargs)
+        seconds, result = timed_call(fn, args, kwargs)
         best = min(best, seconds)
-    return best
+    return best, result
 
 
 def assert_fast_enough(fn: Callable, ref_fn: Callable, *args: Any, max_ratio: float = 20.0,
-                       repeat: int = 3, **kwargs: Any) -> None:
+                       repeat: int = 3, **kwargs: Any) -> tuple[Any, Any]:
     """Assert the learner's fn is at most max_ratio times slower than the reference.
 
-    Both are timed in this run on the same inputs, best of ``repeat``; the learner's time is
-    measured inside its worker process, so the cost of sending data there does not count.
+    Both are timed in this run on the same inputs, best of ``repeat``. Returns what the last
+    timed calls returned, (learner's, reference's): a speed test must compare them, so that
+    a fast but wrong function earns nothing.
     """
-    learner = _best_time(fn, args, kwargs, repeat)
-    reference = _best_time(ref_fn, args, kwargs, repeat)
+    learner, got = _best_time(fn, args, kwargs, repeat)
+    reference, want = _best_time(ref_fn, args, kwargs, repeat)
     ratio = learner / max(reference, 1e-6)
     if ratio > max_ratio:
         raise AssertionError(
             f"too slow: your {getattr(fn, '__name__', 'function')} took {learner * 1e3:.1f} ms, "
             f"the reference {reference * 1e3:.2f} ms on the same input ({ratio:.0f}x; the limit "
             f"is {max_ratio:g}x). A Python loop over a batch axis is the usual cause: vectorise it.")
+    return got, want
