@@ -98,22 +98,33 @@ def _is_numeric(value: Any) -> bool:
     return type(value) is np.ndarray or _is_torch_tensor(value) or isinstance(value, (int, float, np.number))
 
 
-def _matching_bug(got: Any, bugs: Mapping[str, Any] | None, rtol: float, atol: float) -> str | None:
-    """The description of the first known mistake whose output got matches, if any."""
+def _matching_bug(got: Any, bugs: Mapping[str, Any] | None, rtol: float, atol: float,
+                  expected: Any = None) -> str | None:
+    """The descriptions of the known mistakes whose output got matches, if any.
+
+    A mistake whose output these inputs cannot tell from ``expected`` (by the same loose
+    measure) is never named: it would be blamed for any near miss. When several mistakes
+    give the same output here, all of them are named ("A; or B"): the inputs cannot say which.
+    """
     if not bugs:
         return None
     got_array = _as_array(got).astype(np.float64, copy=False) if not isinstance(got, str) else None
     if got_array is None:
         return None
+    want_array = None if expected is None else _as_array(expected).astype(np.float64)
+    # Loose on purpose: a learner's version of the bug may round a little differently.
+    loose_rtol, loose_atol = max(rtol, 1e-5) * 10, max(atol, 1e-8) * 10
+    found: list[str] = []
     for description, bug_output in bugs.items():
-        bug_array = _as_array(bug_output)
+        bug_array = _as_array(bug_output).astype(np.float64)
         if bug_array.shape != got_array.shape:
             continue
-        # Loose on purpose: a learner's version of the bug may round a little differently.
-        if not _mismatch(got_array, bug_array.astype(np.float64), max(rtol, 1e-5) * 10,
-                         max(atol, 1e-8) * 10).any():
-            return description
-    return None
+        if (want_array is not None and want_array.shape == bug_array.shape
+                and not _mismatch(bug_array, want_array, loose_rtol, loose_atol).any()):
+            continue
+        if not _mismatch(got_array, bug_array, loose_rtol, loose_atol).any():
+            found.append(description)
+    return "; or ".join(found) if found else None
 
 
 def assert_close(got: Any, expected: Any, *, name: str, rtol: float = 1e-7, atol: float = 1e-9,
@@ -126,7 +137,7 @@ def assert_close(got: Any, expected: Any, *, name: str, rtol: float = 1e-7, atol
     problem = _type_problem(got, expected, name, check_dtype)
     if problem:
         # A wrong shape is often a known mistake too (a missing transpose): say which.
-        bug = _matching_bug(got, bugs, rtol, atol) if _is_numeric(got) else None
+        bug = _matching_bug(got, bugs, rtol, atol, expected) if _is_numeric(got) else None
         raise AssertionError(problem + (f"\n  likely mistake: {bug}" if bug else ""))
     got_array = _as_array(got).astype(np.float64) if not np.iscomplexobj(_as_array(got)) else _as_array(got)
     want_array = _as_array(expected).astype(np.float64) if not np.iscomplexobj(_as_array(expected)) else _as_array(expected)
@@ -159,7 +170,7 @@ def assert_close(got: Any, expected: Any, *, name: str, rtol: float = 1e-7, atol
         for flat in np.flatnonzero(bad.ravel())[:_SIDE_BY_SIDE]:
             lines.append(f"  {_index(int(flat), got_array.shape):<18}"
                          f"{_fmt(got_array.ravel()[flat]):>14}{_fmt(want_array.ravel()[flat]):>14}")
-    if bug := _matching_bug(got, bugs, rtol, atol):
+    if bug := _matching_bug(got, bugs, rtol, atol, expected):
         lines.append(f"  likely mistake: {bug}")
     raise AssertionError("\n".join(lines))
 

@@ -55,6 +55,23 @@ def test_known_bug_is_named() -> None:
     assert message.endswith("likely mistake: unbiased variance (divided by D-1)")
 
 
+def test_a_bug_these_inputs_cannot_tell_from_the_answer_is_not_named() -> None:
+    want = np.array([0.2, 0.4, 0.6])
+    near_miss = want * (1 + 1e-5)            # wrong at rtol=1e-10, yet as close as rounding
+    message = failure(assert_close, near_miss, want, name="clipped", rtol=1e-10, atol=0,
+                      bugs={"a mistake that changes nothing on these inputs": want.copy()})
+    assert "likely mistake" not in message
+
+
+def test_every_mistake_with_the_same_output_is_named() -> None:
+    want = np.array([0.2, 0.4, 0.6])
+    got = np.array([0.3, 0.4, 0.6])
+    message = failure(assert_close, got, want, name="out",
+                      bugs={"first cause": got.copy(), "another cause": np.array([9.0, 9, 9]),
+                            "second cause": got.copy()})
+    assert message.endswith("likely mistake: first cause; or second cause")
+
+
 def test_nan_values_are_reported() -> None:
     got = np.array([1.0, np.nan, 3.0])
     message = failure(assert_close, got, np.array([1.0, 2.0, 3.0]), name="out")
