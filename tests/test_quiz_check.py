@@ -6,9 +6,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from grader.quiz.check import check_bank
+from dataclasses import replace
+
+from grader.quiz.bank import load_bank
+from grader.quiz.check import check_bank, check_question
+from grader.quiz.render import number_answer
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "quiz"
+REPO = Path(__file__).resolve().parents[1]
 _SCRIPT = Path(sys.executable).with_name("learn")
 LEARN = [str(_SCRIPT)] if _SCRIPT.exists() else [
     sys.executable, "-c", "from grader.cli import main; main()"]
@@ -22,8 +27,9 @@ def run_learn(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
 def test_check_passes_a_good_bank_with_a_one_line_summary(tmp_path):
     result = run_learn(tmp_path, "quiz", "check", "--bank", "good")
     assert result.returncode == 0, result.stdout
-    assert result.stdout == ("question bank OK: 2 topic files, 8 questions (3 parameterised, "
-                             "38%), each rendered for 20 seeds\n")
+    assert result.stdout.startswith(
+        "question bank OK: 2 topic files, 8 questions (3 parameterised, 38%; 1 named "
+        "mistakes), each rendered for 500 seeds (")
 
 
 def test_check_lists_every_planted_problem_and_nothing_else(tmp_path):
@@ -42,16 +48,63 @@ def test_check_lists_every_planted_problem_and_nothing_else(tmp_path):
         assert planted in result.stdout
 
 
-def test_check_renders_every_question_for_twenty_seeds(monkeypatch):
+def test_check_renders_every_distinct_draw_of_500_seeds(monkeypatch):
     from grader.quiz import check
+    from grader.quiz.render import draw_params
 
     seen: list[tuple[str, int]] = []
     real = check._check_rendering
     monkeypatch.setattr(check, "_check_rendering",
-                        lambda q, seed: seen.append((q.id, seed)) or real(q, seed))
+                        lambda q, seed, params: seen.append((q.id, seed)) or real(q, seed, params))
     report = check_bank(FIXTURES / "good")
     assert report.problems == []
-    assert len(seen) == 8 * 20 and {s for _, s in seen} == set(range(20))
+    bank = load_bank(FIXTURES / "good")
+    for q in bank.questions:
+        draws = {tuple(draw_params(q.params, s, q.id).values()) for s in range(500)}
+        checked = [s for qid, s in seen if qid == q.id]
+        # one rendering per distinct draw (a question without parameters has one)
+        assert len(checked) == len(draws), q.id
+        assert {tuple(draw_params(q.params, s, q.id).values()) for s in checked} == draws
+    assert report.renderings == len(seen)
+
+
+def test_check_catches_each_planted_misconception_and_names_seed_and_values(tmp_path):
+    # planted/planted.yaml: every question validates, and each plants one problem that
+    # shows only on some parameter draws (its comment lists them).
+    result = run_learn(tmp_path, "quiz", "check", "--bank", "planted")
+    assert result.returncode == 1
+    assert result.stdout == (FIXTURES / "planted" / "expected-problems.txt").read_text()
+    for planted in ("decay-lax-tolerance.mistakes[0]: the mistake's value 1 scores 1",
+                    "adam-uncorrected.mistakes[0]", "(seed 0: b1=0.0, g=0.5)",
+                    "tiny-abs-tolerance.answer: the wrong answer 0 (for an answer of",
+                    "sigmoid-minus-zero.prompt: shows a negative zero",
+                    "pca-exact-threshold.answer: the answer jumps from 2 to 3",
+                    "mistake-is-accepted.mistakes[0]: the mistake 'the last' scores 1",
+                    "[1, 0] is the correct answer, not a mistake"):
+        assert planted in result.stdout
+
+
+def test_twenty_seeds_miss_the_exact_threshold_that_500_find():
+    bank = load_bank(FIXTURES / "planted")
+    pca = next(q for q in bank.questions if q.id == "pca-exact-threshold")
+    assert check_question(pca, 20)[0] == []
+    problems, _ = check_question(pca, 500)
+    assert len(problems) == 1 and "jumps from 2 to 3" in problems[0].message
+
+
+def test_a_margin_in_the_comparison_fixes_the_exact_threshold():
+    bank = load_bank(FIXTURES / "planted")
+    pca = next(q for q in bank.questions if q.id == "pca-exact-threshold")
+    fixed = replace(pca, answer=pca.answer.replace(">= 0.9", ">= 0.9 - 1e-9"))
+    assert check_question(fixed, 500)[0] == []
+    # l1 = 2.8, l2 = 1.7, l3 = 0.5: (2.8 + 1.7) / 5 is exactly 90%, so 2 components
+    assert number_answer(fixed.answer, {"l1": 2.8, "l2": 1.7, "l3": 0.5}) == 2
+
+
+def test_the_shipped_bank_passes_the_check():
+    report = check_bank(REPO / "question_bank")
+    assert [str(p) for p in report.problems] == []
+    assert report.seeds == 500 and report.questions >= 300
 
 
 def test_a_problem_on_one_seed_only_is_found(tmp_path):

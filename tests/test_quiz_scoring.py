@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from grader.quiz import scoring
-from grader.quiz.model import Choice, Question
+from grader.quiz.model import Choice, Mistake, Param, Question
 from grader.quiz.render import render
 from grader.quiz.scoring import InvalidAnswer, parse, score
 
@@ -191,3 +191,66 @@ def test_a_shown_numeric_answer_gets_the_digits_its_tolerance_needs():
     assert scoring.typed_answer(rendered("numeric", answer=1.6866000002, abs=1e-4)) == "1.6866"
     assert scoring.typed_answer(rendered("numeric", answer=2 / 3, rel=0.01)) == "0.6667"
     assert scoring.typed_answer(rendered("numeric", answer=2 / 3)) == "0.666667"  # check flags it
+
+
+# -- text normalisation: signs and numbers meaningful, obvious phrasings accepted -------------
+
+DIM = rendered("text", accept=("-1", "3"))
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("-1", 1), ("\u22121", 1), ("\u20131", 1), ("dim=-1", 1), ("dim = -1", 1), ("(-1)", 1),
+    ("1", 0), ("dim=1", 0), ("+1", 0), ("-3", 0), ("3", 1),
+])
+def test_text_keeps_a_minus_sign_and_drops_an_argument_name(typed, expected):
+    assert typed_score(DIM, typed) == expected
+
+
+NAMES = rendered("text", accept=("support vectors", "support vector", "SVs", "SV"))
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("the support vectors", 1), ("a support vector", 1), ("SVs", 1), ("support-vectors", 1),
+    ("support vectors (SVs)", 1), ("support vectors / SVs", 1), ("support vectors or SVs", 1),
+    ("support vectors (margin)", 0), ("SVs/slack", 0), ("them", 0), ("theSVs", 0),
+])
+def test_text_accepts_articles_and_two_names_given_together_but_not_hedges(typed, expected):
+    assert typed_score(NAMES, typed) == expected
+
+
+def test_hyphens_inside_words_and_exponents_still_fold_or_stay():
+    assert scoring.squash("Layer-Norm") == "layernorm"
+    assert scoring.squash("one-to-many") == scoring.squash("one to many")
+    assert scoring.squash("1e-5") == "1e-5" != scoring.squash("1e5")
+    assert scoring.squash("x-1") == "x1"        # a hyphen after a letter is not a sign
+
+
+# -- named mistakes: the feedback of the misconception an answer comes from -----------------
+
+HE = render(question("numeric", answer="{{ sqrt(2 / n) }}", rel=0.01, params=(
+    Param("n", "choice", (64,)),), mistakes=(
+    Mistake("You used the variance as the standard deviation.", answer="{{ 2 / n }}"),
+    Mistake("You divided by √n: that is the std of LeCun init.", answer="{{ 1 / sqrt(n) }}"),
+)), 0)
+
+
+@pytest.mark.parametrize("typed, feedback", [
+    ("0.03125", "variance as the standard deviation"), ("0.0313", "variance"),
+    ("0.125", "LeCun"), ("0.1768", None), ("0.5", None),
+])
+def test_a_numeric_answer_matching_a_named_mistake_gets_its_feedback(typed, feedback):
+    mistake = scoring.matched_mistake(HE, parse(HE, typed))
+    assert (mistake.feedback if mistake else None) == feedback or feedback in mistake.feedback
+
+
+def test_text_and_choice_mistakes_match_like_answers():
+    r = rendered("text", accept=("-1",), mistakes=(Mistake("The head axis.", answer="1"),))
+    assert scoring.matched_mistake(r, "dim=1").feedback == "The head axis."
+    assert scoring.matched_mistake(r, "-1") is None
+    multi = rendered("multiple", shuffle=True, seed=3, choices=(
+        Choice("p", True), Choice("q", True), Choice("r")),
+        mistakes=(Mistake("r is a trap.", choices=(0, 2)),))
+    shown = {c.index: n for n, c in enumerate(multi.choices)}
+    assert multi.mistakes[0].answer == frozenset({shown[0], shown[2]})
+    assert scoring.matched_mistake(multi, frozenset({shown[0], shown[2]})).feedback == "r is a trap."
+    assert scoring.matched_mistake(multi, frozenset({shown[0], shown[1]})) is None

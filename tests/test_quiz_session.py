@@ -187,3 +187,33 @@ def test_a_terminal_session(tmp_path):
     child.close()
     assert child.exitstatus == 130
     assert len(stored(tmp_path)) == 1
+
+
+def test_preview_asks_one_question_with_its_mistake_feedback_and_records_nothing(tmp_path):
+    r = render(load_bank(FIXTURES / "good").questions[5], 2)     # maths-he-std, seed 2
+    assert r.question.id == "maths-he-std"
+    variance = 2 / r.params["n"]
+    result = run_learn(tmp_path, "quiz", "--question", "maths-he-std", "--seed", "2",
+                       "--bank", "good", stdin=f"{variance}\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("Preview: maths-he-std (good/maths.yaml:4) · seed 2")
+    assert f"fan_in = {r.params['n']}" in out and out.count("Question 1 of 1") == 1
+    assert "✗ Not right." in out
+    assert "Likely mistake: You gave the variance 2/fan_in; the standard deviation is its" in out
+    assert not (tmp_path / "progress.sqlite3").exists() or stored(tmp_path) == []
+    right = run_learn(tmp_path, "quiz", "--question", "maths-he-std", "--seed", "2",
+                      "--bank", "good", stdin=f"{typed_answer(r)}\n")
+    assert "✓ Right." in right.stdout and "Likely mistake" not in right.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--question", "maths-he-sd"], "error: no question with id 'maths-he-sd' (did you mean "
+                                    "'maths-he-std'?)"),
+    (["basics", "--question", "maths-he-std"], "error: `learn quiz --question ID` takes no"),
+    (["check", "--question", "maths-he-std"], "error: `learn quiz check` takes no"),
+])
+def test_preview_errors_are_one_line(tmp_path, args, message):
+    result = run_learn(tmp_path, "quiz", *args, "--bank", "good")
+    assert result.returncode == 2
+    assert result.stderr.startswith(message) and result.stderr.count("\n") == 1

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import UserError
-from grader.quiz.model import (QUESTION_TYPES, SCHEMA_VERSION, Choice, Param, Question,
-                               Syllabus, Topic)
+from grader.quiz.model import (QUESTION_TYPES, SCHEMA_VERSION, Choice, Mistake, Param,
+                               Question, Syllabus, Topic)
 from grader.yamlfile import Checker, Problem, did_you_mean, line_of, load_yaml
 
 SYLLABUS_NAME = "syllabus.yaml"
@@ -31,11 +31,11 @@ _COLON_NOTE = " (a ': ' in unquoted text starts a mapping: quote the text or use
 COMMON_REQUIRED = ("id", "subtopic", "type", "prompt", "explanation")
 COMMON_OPTIONAL = ("difficulty", "tags", "hints", "params")
 TYPE_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # type -> (required, optional)
-    "single": (("choices",), ("shuffle",)),
-    "multiple": (("choices",), ("shuffle",)),
+    "single": (("choices",), ("shuffle", "mistakes")),
+    "multiple": (("choices",), ("shuffle", "mistakes")),
     "true_false": (("answer",), ("feedback_true", "feedback_false")),
-    "numeric": (("answer",), ("tolerance",)),
-    "text": (("accept",), ("pattern",)),
+    "numeric": (("answer",), ("tolerance", "mistakes")),
+    "text": (("accept",), ("pattern", "mistakes")),
     "ordering": (("items",), ()),
 }
 _ALL_TYPE_KEYS = tuple(dict.fromkeys(k for req, opt in TYPE_KEYS.values() for k in req + opt))
@@ -245,6 +245,8 @@ def _question(checker: Checker, raw: Any, index: int, line: int, topic: Topic | 
     hints = _string_list(checker, raw, "hints", where)
     params = _params(checker, raw, where)
     fields = _type_fields(checker, raw, where, qtype) if qtype in TYPE_KEYS else {}
+    if "mistakes" in raw and qtype in TYPE_KEYS and "mistakes" in TYPE_KEYS[qtype][1]:
+        fields["mistakes"] = _mistakes(checker, raw, where, qtype)
     if len(checker.problems) > before:
         return None
     key_lines = {key: line_of(raw, key) for key in raw}
@@ -318,6 +320,55 @@ def _choices(checker: Checker, raw: dict, where: str, qtype: str) -> tuple[Choic
         checker.add(line, f"{where}.choices", "a multiple-choice question needs at least one "
                     f"correct and one wrong choice, found {correct} correct of {len(items)}")
     return tuple(result)
+
+
+def _mistakes(checker: Checker, raw: dict, where: str, qtype: str) -> tuple[Mistake, ...]:
+    """The named mistakes: {answer, feedback} (numeric, text) or {choices, feedback}."""
+    if not checker.typed(raw, "mistakes", where, list, "a list of mistakes"):
+        return ()
+    by_choice = qtype in ("single", "multiple")
+    key = "choices" if by_choice else "answer"
+    items = raw["mistakes"]
+    result: list[Mistake] = []
+    for n, item in enumerate(items):
+        item_where, line = f"{where}.mistakes[{n}]", line_of(items, n)
+        if not checker.mapping(item, item_where, line, required=(key, "feedback")):
+            continue
+        feedback = _text(checker, item, "feedback", item_where)
+        if by_choice:
+            picks = _choice_positions(checker, item, item_where, raw, qtype)
+            if picks is not None and feedback:
+                result.append(Mistake(feedback, choices=picks, line=line))
+        else:
+            answer = _text(checker, item, "answer", item_where)
+            if answer is not None and feedback:
+                result.append(Mistake(feedback, answer=answer, line=line))
+    return tuple(result)
+
+
+def _choice_positions(checker: Checker, item: dict, where: str, raw: dict,
+                      qtype: str) -> tuple[int, ...] | None:
+    """The choice positions of a mistake: in range, and not the correct answer."""
+    picks = item["choices"]
+    choices = raw.get("choices") if isinstance(raw.get("choices"), list) else []
+    line = line_of(item, "choices")
+    if not (isinstance(picks, list) and picks and
+            all(isinstance(k, int) and not isinstance(k, bool) for k in picks)):
+        checker.add(line, f"{where}.choices", "expected a list of choice positions counted "
+                    "from 0, like [2]")
+        return None
+    if any(not 0 <= k < len(choices) for k in picks) or len(set(picks)) != len(picks):
+        checker.add(line, f"{where}.choices", f"expected distinct positions 0 to "
+                    f"{len(choices) - 1}, got {picks}")
+        return None
+    if qtype == "single" and len(picks) != 1:
+        checker.add(line, f"{where}.choices", "a single-choice mistake picks one choice")
+        return None
+    right = {k for k, c in enumerate(choices) if isinstance(c, dict) and c.get("correct") is True}
+    if set(picks) == right:
+        checker.add(line, f"{where}.choices", f"{picks} is the correct answer, not a mistake")
+        return None
+    return tuple(picks)
 
 
 def _tolerance(checker: Checker, raw: dict, where: str) -> dict[str, float]:

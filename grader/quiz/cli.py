@@ -18,11 +18,13 @@ import click
               help="Replay a quiz: the same seed gives the same questions and numbers.")
 @click.option("--list", "list_only", is_flag=True,
               help="List the topics with question counts and your accuracy.")
+@click.option("--question", "question_id", metavar="ID", default=None,
+              help="Ask one question by its id (for authors; not recorded in your progress).")
 @click.option("--bank", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Use another question bank folder (default: the course's question_bank/).")
 @click.pass_context
 def quiz(ctx: click.Context, topic: str | None, count: int | None, seed: int | None,
-         list_only: bool, bank: Path | None) -> None:
+         list_only: bool, question_id: str | None, bank: Path | None) -> None:
     """Take a concept quiz in the terminal, or check the question bank.
 
     Without TOPIC, a mixed quiz of 10 questions, weakest topics first. TOPIC is a topic
@@ -36,16 +38,23 @@ def quiz(ctx: click.Context, topic: str | None, count: int | None, seed: int | N
       learn quiz                     a mixed quiz, weakest topics first
       learn quiz attention -n 5      five questions on attention
       learn quiz --seed 7            the same questions and numbers again
-      learn quiz --list              topics, question counts, your accuracy
+      learn quiz --list              topics, subtopics, question counts, your accuracy
       learn quiz check               validate and self-test the question bank
+      learn quiz --question init-he-std --seed 3   try one question (for authors)
     """
     from grader.errors import UserError
     from grader.quiz import commands
 
     if topic == "check":
-        if count is not None or seed is not None or list_only:
-            raise UserError("`learn quiz check` takes no -n, --seed or --list (only --bank)")
+        if count is not None or seed is not None or list_only or question_id:
+            raise UserError("`learn quiz check` takes no -n, --seed, --list or --question "
+                            "(only --bank)")
         ctx.exit(commands.run_check(bank))
+    if question_id is not None:
+        if topic or count is not None or list_only:
+            raise UserError("`learn quiz --question ID` takes no TOPIC, -n or --list "
+                            "(only --seed and --bank)")
+        ctx.exit(commands.preview_question(question_id, seed, bank))
     if list_only:
         if topic or count is not None or seed is not None:
             raise UserError("`learn quiz --list` takes no TOPIC, -n or --seed")

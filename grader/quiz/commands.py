@@ -119,6 +119,29 @@ def take_quiz(name: str | None, count: int | None, seed: int | None,
     return 130 if result.stopped == "interrupt" else 0
 
 
+def preview_question(question_id: str, seed: int | None, bank_option: Path | None) -> int:
+    """Ask one question by id, as a quiz would (for authors trying a question and its
+    mistakes); nothing is recorded. The exit status (130 after Ctrl-C, else 0)."""
+    bank = _load(bank_root(bank_option), warn=False)
+    found = [q for q in bank.questions if q.id == question_id]
+    if not found:
+        problem = next((p for p in bank.problems if p.where.split(".")[0] == question_id), None)
+        if problem:
+            raise UserError(f"{problem}; {CHECK_HINT}")
+        raise UserError(f"no question with id '{question_id}'"
+                        f"{did_you_mean(question_id, [q.id for q in bank.questions])}")
+    question = found[0]
+    if question.topic in bank.broken:
+        click.echo(f"warning: {bank.files[question.topic].name} has problems; {CHECK_HINT}",
+                   err=True)
+    if seed is None:
+        seed = secrets.randbelow(100_000)
+    click.echo(click.style(f"Preview: {question.id} ({question.file}:{question.line}) · seed "
+                           f"{seed}", bold=True) + "  (not recorded in your progress)")
+    result = Session([question], seed, bank.syllabus, lambda q, score: None).run()
+    return 130 if result.stopped == "interrupt" else 0
+
+
 def list_topics(bank_option: Path | None) -> None:
     """Print the topics by section, with question counts and the learner's accuracy."""
     bank = _load(bank_root(bank_option))

@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 SCHEMA_VERSION = 1
 QUESTION_TYPES = ("single", "multiple", "true_false", "numeric", "text", "ordering")
 DEFAULT_REL_TOLERANCE = 1e-6
+# The absolute floor of every numeric tolerance, far below any value a question asks for:
+# an answer computed as 1e-17 is taken as 0, and a typed 0 matches it.
+ABS_TOLERANCE_FLOOR = 1e-12
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,20 @@ class Choice:
 
 
 @dataclass(frozen=True)
+class Mistake:
+    """A wrong answer that a known misconception produces, with the feedback that names it.
+
+    ``answer`` is a template (numeric: it renders to the number the mistake gives; text: the
+    words it gives); ``choices`` are the positions, as written in the file and counted from 0,
+    of the choice(s) a learner with this misconception picks (single and multiple)."""
+
+    feedback: str
+    answer: str | None = None
+    choices: tuple[int, ...] = ()
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class Question:
     """One question as written in the bank; the text fields are jinja2 templates."""
 
@@ -80,6 +97,8 @@ class Question:
     feedback_false: str | None = None
     rel: float = DEFAULT_REL_TOLERANCE
     abs: float = 0.0
+    # numeric, text, single, multiple: the wrong answers a known misconception gives
+    mistakes: tuple[Mistake, ...] = ()
     # text
     accept: tuple[str, ...] = ()
     pattern: str | None = None

@@ -20,8 +20,10 @@ import re
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
+from grader.quiz.model import ABS_TOLERANCE_FLOOR
+
 if TYPE_CHECKING:  # render imports this module for parse_number
-    from grader.quiz.render import Rendered
+    from grader.quiz.render import Rendered, RenderedMistake
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$", re.IGNORECASE)
@@ -70,9 +72,12 @@ def shown_number(r: Rendered) -> str:
     return format_number(r.answer, SHOWN_DIGITS[-1])
 
 
-def tolerance_of(r: Rendered) -> float:
-    """The largest accepted distance from a numeric answer."""
-    return max(r.question.abs, r.question.rel * abs(r.answer))
+def tolerance_of(r: Rendered, value: float | None = None) -> float:
+    """The largest accepted distance from a numeric answer (or from another value, such as
+    a named mistake): the larger of the relative and absolute tolerances, never below a
+    tiny floor."""
+    value = r.answer if value is None else value
+    return max(r.question.abs, r.question.rel * abs(value), ABS_TOLERANCE_FLOOR)
 
 
 def tolerance_text(r: Rendered) -> str:
@@ -87,18 +92,41 @@ def tolerance_text(r: Rendered) -> str:
 
 # -- text ----------------------------------------------------------------------------------
 
+# Dashes typed or pasted as a minus sign (Unicode minus, figure dash, en dash, small and
+# full-width hyphen-minus) all mean '-'.
+_MINUS = str.maketrans(dict.fromkeys("\u2212\u2012\u2013\ufe63\uff0d", "-"))
+_ARGUMENT = re.compile(r"^[a-z_][a-z0-9_]*\s*=\s*(?=\S)")    # "dim=-1" answers "-1"
+_ARTICLE = re.compile(r"^(?:the|an?)\s+(?=\S)")
+# A '-' that is a sign: before a number and not inside a word (or the exponent of 1e-5).
+_SIGN = re.compile(r"(?:(?<![\w.)\]])|(?<=\d[e]))-(?=\.?\d)")
+
+
 def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold().strip(_EDGE_PUNCTUATION)
 
 
+def _normal(text: str) -> str:
+    """Folded text with minus signs made '-', and an argument name ("dim=") and a leading
+    article ("the", "a", "an") dropped."""
+    text = _fold(text.translate(_MINUS))
+    text = _ARTICLE.sub("", _ARGUMENT.sub("", text))
+    if text[:1] + text[-1:] in ("()", "[]"):
+        text = text[1:-1]   # "(-1)" answers "-1"
+    return text.strip(_EDGE_PUNCTUATION)
+
+
 def squash(text: str) -> str:
-    """Text compared with ``accept``: case, spaces, '-' and '_' ignored, edge punctuation dropped."""
-    return re.sub(r"[\s\-_]+", "", _fold(text))
+    """Text compared with ``accept``: case, spaces, '_' and hyphens inside words ignored,
+    edge punctuation, an argument name and a leading article dropped; a minus sign kept
+    ("-1" is not "1")."""
+    marked = _SIGN.sub("\0", _normal(text))
+    return re.sub(r"[\s\-_]+", "", marked).replace("\0", "-")
 
 
 def collapse(text: str) -> str:
-    """Text matched against ``pattern``: lower case, trimmed, runs of spaces made one space."""
-    return re.sub(r"\s+", " ", _fold(text))
+    """Text matched against ``pattern``: as for ``squash``, but runs of spaces are made one
+    space rather than removed."""
+    return re.sub(r"\s+", " ", _normal(text))
 
 
 # -- how to answer, and parsing ------------------------------------------------------------
@@ -185,19 +213,60 @@ def score(r: Rendered, answer: Any) -> float:
         return 1.0 if answer == r.answer else 0.0
     if r.type == "numeric":
         # A hair of slack for float rounding in the answer template itself.
-        slack = 1e-12 * max(1.0, abs(r.answer))
+        slack = 1e-12 * abs(r.answer)
         return 1.0 if abs(answer - r.answer) <= tolerance_of(r) + slack else 0.0
     if r.type == "text":
         return 1.0 if text_matches(r, answer) else 0.0
     return ordering_score(answer)
 
 
-def text_matches(r: Rendered, typed: str) -> bool:
-    """True when the text equals an accepted answer or matches the pattern."""
-    if squash(typed) in {squash(a) for a in r.accept}:
+_PAREN = re.compile(r"^(.+?)\s*\(([^()]+)\)\s*$")      # "out-of-bag (OOB)"
+_ALTERNATIVES = re.compile(r"\s*/\s*|\s+or\s+")           # "Swish/SiLU", "knee or elbow"
+
+
+def readings(typed: str) -> list[list[str]]:
+    """The ways to read a typed text: as a whole, or as names of one thing given together
+    ("out-of-bag (OOB)", "Swish/SiLU"). A reading counts when every part of it matches, so
+    a hedge such as "ReLU/GELU" is not accepted for ReLU."""
+    result = [[typed]]
+    paren = _PAREN.match(typed.strip())
+    if paren:
+        result.append([paren[1], paren[2]])
+    parts = [p for p in _ALTERNATIVES.split(typed.strip()) if p.strip()]
+    if len(parts) > 1:
+        result.append(parts)
+    return result
+
+
+def _matches_one(text: str, accepted: set[str], pattern: str | None) -> bool:
+    if squash(text) in accepted:
         return True
-    pattern = r.question.pattern
-    return bool(pattern) and re.fullmatch(pattern, collapse(typed), re.IGNORECASE) is not None
+    return bool(pattern) and re.fullmatch(pattern, collapse(text), re.IGNORECASE) is not None
+
+
+def text_matches(r: Rendered, typed: str) -> bool:
+    """True when the text (or each name it gives together) equals an accepted answer or
+    matches the pattern."""
+    accepted = {squash(a) for a in r.accept}
+    return any(all(_matches_one(part, accepted, r.question.pattern) for part in reading)
+               for reading in readings(typed))
+
+
+def matched_mistake(r: Rendered, answer: Any) -> RenderedMistake | None:
+    """The named mistake a wrong answer matches, if any (a right answer matches none)."""
+    if not r.mistakes or score(r, answer) >= 1:
+        return None
+    for mistake in r.mistakes:
+        if r.type == "numeric":
+            if abs(answer - mistake.answer) <= tolerance_of(r, mistake.answer):
+                return mistake
+        elif r.type == "text":
+            if any(squash(part) == squash(mistake.answer) for part in [answer] +
+                   [p for reading in readings(answer)[1:] for p in reading]):
+                return mistake
+        elif answer == mistake.answer:
+            return mistake
+    return None
 
 
 def ordering_score(answer: tuple[int, ...]) -> float:
@@ -258,12 +327,14 @@ def distractors(r: Rendered) -> list[tuple[str, Any]]:
         return [(str(not r.answer).lower(), not r.answer)]
     if r.type == "numeric":
         a, tol = r.answer, tolerance_of(r)
-        step = 2 * tol if tol > 0 else max(abs(a) * 1e-6, 1e-9)
+        step = 2 * tol
         result = [(f"{a + step:g} (off by twice the tolerance)", a + step),
                   (f"{a - step:g} (off by twice the tolerance)", a - step)]
         if a != 0:
             result += [(f"{2 * a:g} (twice the answer)", 2 * a),
-                       (f"{a / 2:g} (half the answer)", a / 2)]
+                       (f"{a / 2:g} (half the answer)", a / 2),
+                       (f"{-a:g} (the answer with its sign flipped)", -a),
+                       (f"0 (for an answer of {a:g})", 0.0)]
         return result
     if r.type == "text":
         return [(repr(text), text) for text in CLEARLY_WRONG_TEXTS]

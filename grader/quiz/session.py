@@ -200,6 +200,9 @@ class Session:
             click.echo(click.style("✗ Not right.", fg="red", bold=True) + " " +
                        self._correct_text(r))
         notes = self._choice_feedback(r, answer)
+        mistake = scoring.matched_mistake(r, answer)
+        if mistake:   # the misconception this answer comes from, as the exercises name it
+            notes.append(_wrap(mistake.feedback, "  ", "  Likely mistake: "))
         for note in notes:
             click.echo(note)
         if notes:
