@@ -132,3 +132,23 @@ def test_a_numeric_answer_must_render_to_a_number():
                  prompt="P.", explanation="E.", answer="{{ 'many' }}")
     with pytest.raises(RenderError, match="renders to 'many', not a number"):
         render(q, 0)
+
+
+def test_explanations_never_break_mid_sentence_where_the_author_wrote_no_break():
+    # "|w| > 1" or "|Δw|" inside a sentence once made its line a "table row", printed apart
+    # from the rest of its sentence (AdamW, tanh′, the exploding chain).
+    from grader.quiz.session import _paragraphs
+
+    bank = load_bank(Path(__file__).resolve().parents[1] / "question_bank")
+    broken = []
+    for q in bank.questions:
+        r = render(q, 0)
+        for name, text in (("prompt", r.prompt), ("explanation", r.explanation)):
+            lines = _paragraphs(text)
+            for line, after in zip(lines, lines[1:]):
+                # a continuation: the next line starts in lower case, not as a list or table
+                if line.strip() and after[:1].islower():
+                    broken.append(f"{q.id}.{name}: {line[-30:]!r} / {after[:30]!r}")
+    assert broken == []
+    adamw = render(next(q for q in bank.questions if q.id == "opt-adamw-first-step"), 0)
+    assert len(_paragraphs(adamw.explanation)) == 1

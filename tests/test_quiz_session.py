@@ -217,3 +217,21 @@ def test_preview_errors_are_one_line(tmp_path, args, message):
     result = run_learn(tmp_path, "quiz", *args, "--bank", "good")
     assert result.returncode == 2
     assert result.stderr.startswith(message) and result.stderr.count("\n") == 1
+
+
+def test_list_shows_the_subtopics_a_quiz_accepts_with_their_counts(tmp_path):
+    result = run_learn(tmp_path, "quiz", "--list", "--bank", "good")
+    lines = result.stdout.splitlines()
+    basics = next(n for n, line in enumerate(lines) if line.split()[:1] == ["basics"])
+    assert lines[basics + 1].split() == ["relu", "(3),", "words", "(2)"]
+    assert "learn quiz SUBTOPIC, on one subtopic" in result.stdout
+    words = run_learn(tmp_path, "quiz", "words", "--seed", "1", "--bank", "good")
+    assert "Quiz: 2 questions on words" in words.stdout      # a listed subtopic works
+
+
+def test_asking_for_more_questions_than_a_topic_has_says_how_many_there_are(tmp_path):
+    result = run_learn(tmp_path, "quiz", "basics", "-n", "50", "--seed", "1", "--bank", "good")
+    assert result.stdout.startswith("There are 5 questions on 'basics', fewer than the 50 "
+                                    "asked for: asking all 5.\nQuiz: 5 questions on basics")
+    exact = run_learn(tmp_path, "quiz", "basics", "-n", "5", "--seed", "1", "--bank", "good")
+    assert "fewer than" not in exact.stdout

@@ -35,6 +35,8 @@ SEEDS = 500
 # How far the float parameters move in the threshold test: one part in 10^12. A comparison
 # of quantities of order 1 in an answer template needs a margin above this (x >= t - 1e-9).
 NUDGE = 1e-12
+# A power whose exponent starts with a sign but has no brackets (e^-x·y): where does it end?
+_SIGNED_POWER = re.compile(r"\^[-\u2212+]")
 # A backslash command (\sqrt, \frac), $...$ maths, or a braced sub/superscript (x_{in}).
 _LATEX = re.compile(r"\\[A-Za-z]{2,}|\$[^$\n]+\$|[_^]\{")
 
@@ -130,6 +132,7 @@ def _check_rendering(q: Question, seed: int, params: dict | None = None
     texts = _texts(r)
     found += _latex(texts)
     found += _negative_zero(texts)
+    found += _ambiguous_powers(texts)
     return found
 
 
@@ -233,6 +236,12 @@ def _texts(r: Rendered) -> dict[str, str]:
 def _latex(texts: dict[str, str]) -> list[tuple[str, str]]:
     return [(key, f"looks like LaTeX ({m[0]!r}): write formulas as plain text, like √(2/n)")
             for key, text in texts.items() if (m := _LATEX.search(text))]
+
+
+def _ambiguous_powers(texts: dict[str, str]) -> list[tuple[str, str]]:
+    return [(key, f"an exponent with a sign and no brackets ({_around(text, m.start())!r}): "
+             "write e^(−1), not e^-1")
+            for key, text in texts.items() if (m := _SIGNED_POWER.search(text))]
 
 
 def _negative_zero(texts: dict[str, str]) -> list[tuple[str, str]]:

@@ -6,6 +6,8 @@ sqlite) is imported here, so the CLI module itself stays light.
 from __future__ import annotations
 
 import secrets
+import textwrap
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -13,6 +15,7 @@ import click
 from grader.errors import UserError
 from grader.progress import ProgressStore
 from grader.quiz.bank import Bank, load_bank
+from grader.quiz.model import Question, Syllabus, Topic
 from grader.quiz.select import DEFAULT_COUNT, select_questions
 from grader.quiz.session import Session, summary
 from grader.yamlfile import did_you_mean
@@ -91,6 +94,7 @@ def take_quiz(name: str | None, count: int | None, seed: int | None,
     """Run one quiz in the terminal; the exit status (130 after Ctrl-C, else 0)."""
     bank = _load(bank_root(bank_option), warn=not name)   # one topic: others do not matter
     topic, subtopic = _resolve(bank, name) if name else (None, None)
+    asked_for = count is not None
     count = count or DEFAULT_COUNT
     with ProgressStore.open() as store:
         if seed is None:
@@ -103,6 +107,10 @@ def take_quiz(name: str | None, count: int | None, seed: int | None,
                                      topic, subtopic)
         if not questions:
             raise UserError("the question bank has no questions yet")
+        if len(questions) < count and asked_for:
+            where = f"on '{name}'" if name else "in the bank"
+            click.echo(f"There are {len(questions)} questions {where}, fewer than the "
+                       f"{count} asked for: asking all {len(questions)}.")
         replay = _replay_command(name, count, seed, bank_option)
         on = f" on {name}" if name else (", weakest topics first" if accuracy else "")
         plural = "s" * (len(questions) != 1)
@@ -163,7 +171,23 @@ def list_topics(bank_option: Path | None) -> None:
         percent = f"{round(100 * known.mean_score)}%" if known else "-"
         click.echo(f"  {topic.id:<{id_width}}  {topic.title:<{title_width}}  {count:>9}  "
                    f"{answers:>7}  {percent:>8}")
-    click.echo(click.style("learn quiz TOPIC -n 5 takes five questions on one topic.", dim=True))
+        if topic.id not in bank.broken:
+            click.echo(click.style(_subtopic_line(topic, usable.get(topic.id, []),
+                                                  bank.syllabus), dim=True))
+    click.echo(click.style("learn quiz TOPIC -n 5 takes five questions on one topic; "
+                           "learn quiz SUBTOPIC, on one subtopic.", dim=True))
+
+
+def _subtopic_line(topic: Topic, questions: list[Question], syllabus: Syllabus) -> str:
+    """The subtopic ids `learn quiz` accepts for a topic, with their question counts,
+    wrapped under the topic's row."""
+    counts = Counter(q.subtopic for q in questions)
+    names = []
+    for sub in topic.subtopics:
+        shared = len(syllabus.subtopic_owner(sub)) > 1   # ambiguous alone: name the topic
+        names.append(f"{sub} ({counts[sub]})" + (" (also in another topic)" if shared else ""))
+    return textwrap.fill(", ".join(names), width=100, initial_indent="      ",
+                         subsequent_indent="      ", break_on_hyphens=False)
 
 
 def run_check(bank_option: Path | None) -> int:

@@ -72,9 +72,11 @@ def _width() -> int:
 
 
 def _is_layout(line: str) -> bool:
-    """A line whose layout the author chose: indented, a list item, or part of a table."""
-    stripped = line.lstrip()
-    return line != stripped or stripped[:2] in ("- ", "* ", "• ") or "|" in stripped \
+    """A line whose layout the author chose: indented, a list item, a table row ("| a | b |")
+    or columns aligned with runs of spaces. A "|" inside a sentence (|w| > 1) is maths."""
+    stripped = line.strip()
+    table_row = stripped.startswith("|") and stripped.endswith("|") and stripped.count("|") > 2
+    return line[:1].isspace() or stripped[:2] in ("- ", "* ", "• ") or table_row \
         or "  " in stripped
 
 
