@@ -28,6 +28,7 @@ from grader.batch_pool import grade_in_processes
 from grader.batch_sources import Entry, find_submissions, stage
 from grader.course import Course, Exercise
 from grader.errors import UserError
+from grader.safe_text import visible, visible_name
 
 
 # -- rows ----------------------------------------------------------------------------------------
@@ -79,6 +80,18 @@ def _reusable(path: Path, entry: Entry, suite: str) -> dict | None:
     return None
 
 
+def require_sandbox() -> None:
+    """UserError unless learner code can be sandboxed here (a pool is started to find out)."""
+    from grader.isolation import PoolError, WorkerPool
+    try:
+        with WorkerPool((), require_sandbox=True) as pool:
+            pool.wait_ready()
+    except PoolError as error:
+        raise UserError(f"{error}: learn batch will not run other people's code without it "
+                        f"(`learn doctor` shows why); --unsafe-no-sandbox grades anyway, at the "
+                        f"risk that a submission changes other students' results") from None
+
+
 # -- the whole batch -----------------------------------------------------------------------------
 
 @dataclass
@@ -99,12 +112,20 @@ class BatchOutcome:
 
 
 def run_batch(course: Course, exercise: Exercise, submissions: Path, out: Path, *,
-              jobs: int = 2, force: bool = False,
-              echo: Callable[[str], None] = print) -> BatchOutcome:
-    """Grade every submission under `submissions` (folder or .zip) into `out`."""
+              jobs: int = 2, force: bool = False, echo: Callable[[str], None] = print,
+              unsafe_no_sandbox: bool = False) -> BatchOutcome:
+    """Grade every submission under `submissions` (folder or .zip) into `out`.
+
+    Refuses (UserError) when learner code cannot be sandboxed here, unless unsafe_no_sandbox.
+    """
     began = time.monotonic()
     if jobs < 1:
         raise UserError("--jobs must be at least 1")
+    if unsafe_no_sandbox:
+        echo("warning: grading WITHOUT a sandbox (--unsafe-no-sandbox): a submission can "
+             "reach the grading processes, other students' results and your files")
+    else:
+        require_sandbox()
     filename = exercise.files[0]
     scratch = Path(tempfile.mkdtemp(prefix="learn-batch-"))
     outcome = BatchOutcome(exercise, jobs=jobs)
@@ -150,13 +171,13 @@ def run_batch(course: Course, exercise: Exercise, submissions: Path, out: Path, 
             outcome.graded += 1
             finished[0] += 1
             echo(f"[{finished[0]:>{len(str(len(todo)))}}/{len(todo)}] "
-                 f"{entry.student:<{width}} {_points(row['score']):>6}/"
+                 f"{visible_name(entry.student):<{width}} {_points(row['score']):>6}/"
                  f"{_points(row['max_score']):<5} {row['status']:<7} {row['seconds']:.1f} s")
 
         try:
             if todo:
                 grade_in_processes(todo, course.root, exercise, min(jobs, len(todo)),
-                                    out / "logs", done)
+                                    out / "logs", done, unsafe_no_sandbox)
         except KeyboardInterrupt:
             outcome.interrupted = True
         outcome.rows = [rows[e.student] for e in entries if e.student in rows]
@@ -180,6 +201,12 @@ def suite_columns(rows: list[dict]) -> list[str]:
     return list(names)
 
 
+def spreadsheet_safe(cell: str) -> str:
+    """A text cell no spreadsheet will run as a formula: one starting with = + - @, a tab or a
+    carriage return gets a leading apostrophe (the usual neutralisation)."""
+    return f"'{cell}" if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
+
+
 def write_gradebook(path: Path, rows: list[dict]) -> None:
     """One row per student: student, score, max_score, status, seconds, one column per test."""
     tests = suite_columns(rows)
@@ -188,8 +215,9 @@ def write_gradebook(path: Path, rows: list[dict]) -> None:
     writer.writerow(["student", "score", "max_score", "status", "seconds", *tests])
     for row in rows:
         scores = {t["name"]: _points(t["score"]) for t in row.get("tests", [])}
-        writer.writerow([row["student"], _points(row["score"]), _points(row["max_score"]),
-                         row["status"], f"{row.get('seconds', 0):.2f}",
+        writer.writerow([spreadsheet_safe(visible_name(row["student"])), _points(row["score"]),
+                         _points(row["max_score"]), row["status"],
+                         f"{row.get('seconds', 0):.2f}",
                          *(scores.get(name, "") for name in tests)])
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     temporary.write_text(buffer.getvalue(), encoding="utf-8")
@@ -233,6 +261,7 @@ def summary(outcome: BatchOutcome, out: Path) -> list[str]:
     if outcome.errors:
         lines += ["", f"  {len(outcome.errors)} could not be graded (status error; logs in "
                       f"{out / 'logs'}); a rerun tries them again:"]
-        lines += [f"    {row['student']}: {row['output']}" for row in outcome.errors[:5]]
+        lines += [f"    {visible_name(row['student'])}: {visible(row['output'])}"
+                  for row in outcome.errors[:5]]
     lines += ["", f"Wrote {out / 'gradebook.csv'} and {len(rows)} results in {out / 'results'}"]
     return lines

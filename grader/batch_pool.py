@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import secrets
 import signal
 import subprocess
 import sys
@@ -33,7 +34,8 @@ START_SECONDS = 300.0          # for a grading process to start (imports, course
 class _GradingProcess:
     """One `python -m grader.batch_worker` and its job, seen from the batch process."""
 
-    def __init__(self, number: int, root: Path, slug: str, log: Path, events: queue.Queue):
+    def __init__(self, number: int, root: Path, slug: str, log: Path, events: queue.Queue,
+                 unsafe_no_sandbox: bool = False):
         env = {**os.environ, "LEARN_COURSE": str(root), "PYTHONUNBUFFERED": "1",
                # N processes share the machine: one thread each for numpy and torch.
                **SINGLE_THREAD_ENV}
@@ -41,12 +43,14 @@ class _GradingProcess:
         self.log = log
         self.ready = False
         self.job: tuple[Entry, Path] | None = None
+        self.job_id = ""           # what the answer to the job in hand must carry
         self.job_started = 0.0
         self.started = time.monotonic()
         self.killed_because = ""
         with open(log, "ab") as stderr:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "grader.batch_worker", str(root), slug, str(os.getpid())],
+                [sys.executable, "-m", "grader.batch_worker", str(root), slug, str(os.getpid()),
+                 *(["--unsafe-no-sandbox"] if unsafe_no_sandbox else [])],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
                 start_new_session=True, env=env, text=True, encoding="utf-8")
         threading.Thread(target=self._read, args=(events,), daemon=True).start()
@@ -61,8 +65,10 @@ class _GradingProcess:
 
     def send(self, entry: Entry, staged: Path) -> None:
         self.job, self.job_started = (entry, staged), time.monotonic()
+        self.job_id = secrets.token_hex(16)
         try:
-            self.process.stdin.write(json.dumps({"student": entry.student, "path": str(staged)})
+            self.process.stdin.write(json.dumps({"job": self.job_id, "student": entry.student,
+                                                 "sha256": entry.sha256, "path": str(staged)})
                                      + "\n")
             self.process.stdin.flush()
         except OSError:
@@ -112,8 +118,8 @@ def _log_tail(path: Path, chars: int = 400) -> str:
 
 
 def grade_in_processes(jobs: list[tuple[Entry, Path]], root: Path, exercise: Exercise,
-                        count: int, logs: Path,
-                        done: Callable[[Entry, dict], None]) -> None:
+                        count: int, logs: Path, done: Callable[[Entry, dict], None],
+                        unsafe_no_sandbox: bool = False) -> None:
     """Grade the staged jobs in `count` grading processes; call done(entry, answer) for each."""
     events: queue.Queue = queue.Queue()
     pending = deque(jobs)
@@ -125,7 +131,8 @@ def grade_in_processes(jobs: list[tuple[Entry, Path]], root: Path, exercise: Exe
     def start() -> None:
         started[0] += 1
         processes.append(_GradingProcess(started[0], root, exercise.slug,
-                                          logs / f"grader-{started[0]}.log", events))
+                                          logs / f"grader-{started[0]}.log", events,
+                                          unsafe_no_sandbox))
 
     for _ in range(min(count, len(pending))):
         start()
@@ -140,8 +147,16 @@ def grade_in_processes(jobs: list[tuple[Entry, Path]], root: Path, exercise: Exe
                 kind = ""
             if kind == "line" and message.get("ready"):
                 process.ready = True
-            elif kind == "line" and process.job is not None:
-                entry, _ = process.job
+            elif kind == "line" and process.killed_because:
+                continue   # a process being stopped: nothing it says counts any more
+            elif kind == "line":
+                # An answer counts only for the job in hand, tagged with that job's id and
+                # submission: a stray or forged line can never land on another student's row.
+                entry = process.job[0] if process.job is not None else None
+                if entry is None or message.get("job") != process.job_id \
+                        or message.get("sha256") != entry.sha256:
+                    process.kill("it sent a result that belongs to no submission in hand")
+                    continue
                 process.job = None
                 done(entry, message)
             elif kind == "eof":

@@ -85,6 +85,12 @@ def discover(folder: Path, filename: str, skip: Path | None = None) -> list[Entr
     for child in sorted(folder.iterdir()):
         if not _visible(child) or (skip is not None and child.resolve() == skip.resolve()):
             continue
+        if child.is_symlink() or (child.is_dir() and _leaving_link(child)):
+            student = child.stem if child.suffix == ".py" else child.name
+            why = ("is a symbolic link" if child.is_symlink() else
+                   f"holds a link that leaves its folder ({_leaving_link(child)})")
+            entries[student] = Entry(student, child, None, f"{child.name} {why}; not graded")
+            continue
         if child.is_dir():
             graded, problem = find_graded_file(child, filename)
             entry = Entry(child.name, child, graded, problem)
@@ -98,6 +104,17 @@ def discover(folder: Path, filename: str, skip: Path | None = None) -> list[Entr
         entries[entry.student] = Entry(entry.student, entry.source, entry.graded, entry.problem,
                                        fingerprint(child))
     return list(entries.values())
+
+
+def _leaving_link(folder: Path) -> str:
+    """The first symbolic link under folder that points outside it (relative name), or ''."""
+    top = folder.resolve()
+    for path in sorted(folder.rglob("*")):
+        if path.is_symlink():
+            target = path.resolve()
+            if target != top and top not in target.parents:
+                return str(path.relative_to(folder))
+    return ""
 
 
 def extract_zip(archive: Path, destination: Path) -> None:

@@ -20,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+from grader.sandbox import make_undumpable
+
 _PR_SET_PDEATHSIG = 1
 
 
@@ -36,25 +38,28 @@ def _die_with_parent(parent: int) -> None:
 def main(argv: list[str]) -> int:
     """Serve grading jobs until stdin closes."""
     root, slug, parent = Path(argv[0]), argv[1], int(argv[2])
+    require_sandbox = "--unsafe-no-sandbox" not in argv[3:]
     _die_with_parent(parent)
+    make_undumpable()   # learner code must not reach this process's reply pipe
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the batch process's to handle
     reply = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
     os.dup2(2, 1)
 
     from grader.course import load_course
     from grader.errors import UserError
-    from grader.isolation import PoolError, WorkerPool
-    from grader.runner import grade, preload_for
+    from grader.isolation import PoolError
+    from grader.runner import grade, pool_for
 
     course = load_course(root)
     exercise = course.get(slug)
-    pool = WorkerPool(preload_for(exercise))
+    pool = pool_for(exercise, require_sandbox)
     try:
         reply.write(json.dumps({"ready": True}) + "\n")
         for line in sys.stdin:
             job = json.loads(line)
             started = time.monotonic()
-            answer: dict = {"student": job["student"]}
+            # The answer carries the job it belongs to; the batch refuses any other.
+            answer: dict = {"job": job["job"], "student": job["student"], "sha256": job["sha256"]}
             for attempt in (1, 2):
                 try:
                     result = grade(course, exercise, Path(job["path"]), pool=pool)
@@ -62,7 +67,7 @@ def main(argv: list[str]) -> int:
                     break
                 except PoolError as error:   # the zygote died: start a new one, try once more
                     pool.close()
-                    pool = WorkerPool(preload_for(exercise))
+                    pool = pool_for(exercise, require_sandbox)
                     answer["error"] = f"the grading workers failed: {error}"
                 except UserError as error:
                     answer["error"] = str(error)

@@ -22,6 +22,7 @@ _LAZY_COMMANDS = {
     "new": "grader.instructor_cli:new",
     "batch": "grader.instructor_cli:batch",
     "export": "grader.instructor_cli:export",
+    "doctor": "grader.doctor:doctor",
 }
 
 
@@ -218,9 +219,8 @@ def check(slugs: tuple[str, ...], no_quiz: bool) -> None:
     use_single_thread()
     from grader.check import check_exercise
     from grader.course import check_manifest, load_course
-    from grader.isolation import WorkerPool
     from grader.paths import course_root
-    from grader.runner import preload_for
+    from grader.runner import Pools
 
     root = course_root()
     problems = check_manifest(root)
@@ -231,10 +231,10 @@ def check(slugs: tuple[str, ...], no_quiz: bool) -> None:
         sys.exit(1)
     course = load_course(root)
     exercises = [course.get(slug) for slug in slugs] if slugs else list(course.exercises)
-    with WorkerPool(preload_for(*exercises)) as pool:
+    with Pools() as pools:
         for exercise in exercises:
             click.echo(click.style(f"{exercise.slug} · {exercise.title}", bold=True))
-            report = check_exercise(course, exercise, pool)
+            report = check_exercise(course, exercise, pools.get(exercise))
             click.echo("\n".join(report.lines))
             problems += report.problems
     if not no_quiz and (root / "question_bank").is_dir():

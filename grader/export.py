@@ -79,15 +79,35 @@ def write_course(course: Course, exercise: Exercise, destination: Path) -> None:
         entry["hints"] = list(exercise.hints)
     if exercise.forbidden:
         entry["forbidden"] = [{"name": f.name, "reason": f.reason} for f in exercise.forbidden]
+    if exercise.imports is not None:
+        entry["imports"] = list(exercise.imports)
     manifest = {"version": 1, "title": course.title, "exercises": [entry]}
     destination.mkdir(parents=True)
     (destination / "course.yaml").write_text(
         "# One exercise of the course, exported for Gradescope by `learn export gradescope`.\n"
         + yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    skip = shutil.ignore_patterns("__pycache__", "*.pyc", "wrong", "alternatives")
+    skip = shutil.ignore_patterns("__pycache__", "*.pyc", "wrong", "wrong.yaml", "alternatives")
     shutil.copytree(exercise.folder, destination / "exercises" / exercise.slug, ignore=skip)
     shutil.copytree(exercise.solution_folder, destination / "solutions" / exercise.slug,
                     ignore=skip)
+
+
+def without_bundled_course(wheel: Path, destination: Path) -> Path:
+    """A copy of learn's wheel without the course a regular install bundles (grader/_course):
+    the autograder must carry one exercise only, not every reference and hidden suite."""
+    bundled = "grader/_course/"
+    copy = destination / wheel.name
+    destination.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(wheel) as source, zipfile.ZipFile(copy, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            if info.filename.startswith(bundled):
+                continue
+            data = source.read(info)
+            if info.filename.endswith(".dist-info/RECORD"):   # list only what is left
+                data = "".join(line for line in data.decode().splitlines(keepends=True)
+                               if not line.startswith(bundled)).encode()
+            out.writestr(info, data)
+    return copy
 
 
 def _script(name: str, values: dict[str, str]) -> str:
@@ -98,18 +118,24 @@ def _script(name: str, values: dict[str, str]) -> str:
 
 
 def export_gradescope(course: Course, exercise: Exercise, out: Path,
-                      wheel: Path | None = None) -> list[str]:
-    """Write the autograder zip for one exercise to out; the names it holds."""
+                      wheel: Path | None = None, unsafe_no_sandbox: bool = False) -> list[str]:
+    """Write the autograder zip for one exercise to out; the names it holds.
+
+    The zip holds the engine and this one exercise: no other exercise's reference, suite or
+    wrong versions. Its autograder refuses to grade without a sandbox unless
+    unsafe_no_sandbox (for platforms whose containers forbid namespaces).
+    """
     if out.suffix != ".zip":
         raise UserError(f"{out}: the autograder must be a .zip file")
     if wheel is not None and not (wheel.is_file() and wheel.suffix == ".whl"):
         raise UserError(f"{wheel}: not a wheel file")
     with tempfile.TemporaryDirectory(prefix="learn-export-") as scratch:
         work = Path(scratch)
-        wheel = wheel or build_wheel(work / "wheels")
+        wheel = without_bundled_course(wheel or build_wheel(work / "built"), work / "wheels")
         write_course(course, exercise, work / "course")
         values = {"SLUG": exercise.slug, "FILE": exercise.files[0], "WHEEL": wheel.name,
-                  "TORCH": torch_requirement()}
+                  "TORCH": torch_requirement(),
+                  "UNSAFE": "--unsafe-no-sandbox" if unsafe_no_sandbox else ""}
         out.parent.mkdir(parents=True, exist_ok=True)
         partial = out.with_name(f".{out.name}.partial")
         names = []

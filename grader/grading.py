@@ -13,7 +13,7 @@ from grader.paths import shown_path
 from grader.progress import ProgressStore
 from grader.report import render_grade, summary_line
 from grader.results import GradeResult
-from grader.runner import grade, preload_for
+from grader.runner import Pools, grade
 from grader.workspace import learner_file
 
 EXIT_PASSED, EXIT_FAILED = 0, 1
@@ -40,9 +40,10 @@ def grade_command(slug: str | None, file_: Path | None, as_json: bool, all_: boo
     course = load_course()
     exercises = list(course.exercises) if all_ else [course.get(slug or "")]
     results: list[GradeResult] = []
-    # One pool for the whole command: with --all the heavy imports happen once.
-    with WorkerPool(preload_for(*exercises)) as pool:
+    # Pools for the whole command: with --all the heavy imports happen once per kind.
+    with Pools() as pools:
         for exercise in exercises:
+            pool = pools.get(exercise)
             own = learner_file(course, exercise)
             path = file_ if file_ is not None else own
             if not path.is_file():
@@ -54,6 +55,8 @@ def grade_command(slug: str | None, file_: Path | None, as_json: bool, all_: boo
                 click.echo(render_grade(result, exercise.title, shown_path(path)))
                 if all_:
                     click.echo("")
+        for line in pools.unsandboxed():
+            click.echo(click.style(f"warning: {line}", fg="yellow"), err=True)
     if as_json:
         documents = [r.to_json() for r in results]
         click.echo(json.dumps(documents if all_ else documents[0], indent=2))

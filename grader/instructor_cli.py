@@ -53,7 +53,10 @@ def new(slug: str, title: str, topic: str, points: float) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder for results/<student>.json, gradebook.csv and logs.")
 @click.option("--force", is_flag=True, help="Regrade every submission, even unchanged ones.")
-def batch(submissions: Path, slug: str, jobs: int, out: Path, force: bool) -> None:
+@click.option("--unsafe-no-sandbox", "unsafe", is_flag=True,
+              help="Grade even where the sandbox cannot start. UNSAFE: a submission can then "
+                   "read and change other students' results and your files.")
+def batch(submissions: Path, slug: str, jobs: int, out: Path, force: bool, unsafe: bool) -> None:
     """Grade a class's submissions of one exercise, in parallel.
 
     SUBMISSIONS is a folder of .py files (one per student, named after the student), a
@@ -85,7 +88,7 @@ def batch(submissions: Path, slug: str, jobs: int, out: Path, force: bool) -> No
         previous = None
     try:
         outcome = run_batch(course, exercise, submissions, out, jobs=jobs, force=force,
-                            echo=click.echo)
+                            echo=click.echo, unsafe_no_sandbox=unsafe)
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
@@ -112,7 +115,11 @@ def export() -> None:
               help="The autograder zip to write.")
 @click.option("--wheel", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="Use this built learn wheel instead of building one from the source tree.")
-def gradescope(slug: str, out: Path, wheel: Path | None) -> None:
+@click.option("--unsafe-no-sandbox", "unsafe", is_flag=True,
+              help="Grade even where the sandbox cannot start (containers that forbid "
+                   "namespaces). UNSAFE: a submission can then reach the grading process and "
+                   "rewrite its own results.")
+def gradescope(slug: str, out: Path, wheel: Path | None, unsafe: bool) -> None:
     """Write a Gradescope autograder zip for one exercise.
 
     The zip holds setup.sh (installs learn and torch), run_autograder (grades the student's
@@ -129,7 +136,7 @@ def gradescope(slug: str, out: Path, wheel: Path | None) -> None:
 
     course = load_course()
     exercise = course.get(slug)
-    names = export_gradescope(course, exercise, out, wheel)
+    names = export_gradescope(course, exercise, out, wheel, unsafe_no_sandbox=unsafe)
     click.echo(f"Wrote {out} ({len(names)} files): setup.sh, run_autograder, "
                f"{next(n for n in names if n.startswith('wheels/'))}, course/ with {slug}")
     click.echo("Upload it on Gradescope as a zip-file autograder; students upload "

@@ -23,10 +23,10 @@ from typing import Any
 import pytest
 
 from grader.isolation import WorkerPool, WorkerSpec
+from grader.sandbox import PRELOADABLE
 from grader.results import GradeResult, TestResult
 from grader.submission import GradingSignal, LearnerError, Submission, WorkerSession
 
-PRELOADABLE = ("numpy", "torch")   # libraries the zygote may import ahead of learner code
 
 
 @dataclass
@@ -43,6 +43,7 @@ class GradingOptions:
     memory_mb: int = 1024
     forbidden: tuple[str, ...] = ()
     blocked: tuple[str, ...] = ()       # folders the learner's code may not import from
+    allowed_imports: tuple[str, ...] | None = None   # packages learner code may import (None: any)
     pool: WorkerPool | None = None      # a running pool to reuse; else one is made and closed
     module_name: str = field(default="")
 
@@ -64,6 +65,16 @@ def heavy_imports(*paths: Path) -> tuple[str, ...]:
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                 found.add(node.module.split(".")[0])
     return tuple(name for name in PRELOADABLE if name in found)
+
+
+def worker_spec(options: GradingOptions) -> WorkerSpec:
+    """The worker settings of a run; the learner's file is read here, once."""
+    # An explicitly named file may be a link the user made; resolve it before the read,
+    # which then refuses links.
+    return WorkerSpec.for_file(options.submission.resolve(), options.module_name,
+                               forbidden=options.forbidden, blocked=options.blocked,
+                               allowed_imports=options.allowed_imports,
+                               memory_mb=options.memory_mb)
 
 
 def load_module_from(path: Path, name: str) -> ModuleType:
@@ -122,11 +133,10 @@ class GradingPlugin:
         if options.isolation == "worker":
             pool = options.pool
             if pool is None:  # start the zygote now: it imports while pytest collects
-                pool = self._own_pool = WorkerPool(heavy_imports(options.reference))
-            spec = WorkerSpec(path=options.submission.resolve(), module=options.module_name,
-                              forbidden=options.forbidden, blocked=options.blocked,
-                              memory_mb=options.memory_mb)
-            self.session = WorkerSession(pool, spec, options.test_seconds, options.run_seconds)
+                pool = self._own_pool = WorkerPool(heavy_imports(options.reference),
+                                                   allowed_imports=options.allowed_imports)
+            self.session = WorkerSession(pool, worker_spec(options), options.test_seconds,
+                                         options.run_seconds)
 
     # -- configuration and collection ----------------------------------------------------
 
@@ -208,10 +218,8 @@ class GradingPlugin:
         self.results = {}
         self._inprocess_module = None
         self._started = time.monotonic()
-        spec = WorkerSpec(path=options.submission.resolve(), module=options.module_name,
-                          forbidden=options.forbidden, blocked=options.blocked,
-                          memory_mb=options.memory_mb)
-        self.session = WorkerSession(options.pool, spec, options.test_seconds, options.run_seconds)
+        self.session = WorkerSession(options.pool, worker_spec(options), options.test_seconds,
+                                     options.run_seconds)
 
     def finish_run(self) -> None:
         """End a warm run: its worker is killed; the pool stays for the next run."""

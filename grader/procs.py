@@ -39,11 +39,12 @@ def children_of(pid: int) -> set[int]:
 
 
 def is_running(pid: int) -> bool:
-    """Whether pid is a living process (a zombie is not). Unlike Popen.poll(), this also
-    answers in a process that is not pid's parent, such as a forked grading process."""
+    """Whether pid is a process that is running: a zombie, a dead one and a stopped one
+    (SIGSTOP, or traced) are not, since none of them will ever answer. Unlike Popen.poll(),
+    this also answers in a process that is not pid's parent (a forked grading process)."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as stat:
-            return stat.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+            return stat.read().rsplit(b")", 1)[1].split()[0] not in (b"Z", b"X", b"T", b"t")
     except OSError:
         return False
 

@@ -9,6 +9,7 @@ import click
 from grader.course import Course
 from grader.progress import ExerciseProgress
 from grader.results import GradeResult, TestResult
+from grader.safe_text import visible, visible_name
 
 _MESSAGE_LINES = 14        # lines of a failure message shown in the terminal (JSON has all)
 _OUTPUT_LINES = 8          # lines of learner output shown per test
@@ -30,7 +31,7 @@ def _points(value: float) -> str:
 
 
 def _indent(text: str, limit: int, prefix: str = "      ") -> list[str]:
-    lines = text.rstrip().splitlines()
+    lines = visible(text).rstrip().split("\n")
     # The diagnosis is the most useful line of a message: it survives any cut.
     diagnosis = [line for line in lines[limit:] if line.strip().startswith("likely mistake:")]
     shown = [prefix + line for line in lines[:limit]]
@@ -86,7 +87,7 @@ def render_grade(result: GradeResult, title: str, shown_file: str,
     """
     width = max((len(t.name) for t in result.tests), default=10)
     lines = [click.style(f"{result.exercise} · {title}", bold=True),
-             click.style(f"graded {shown_file} in {result.execution_time:.1f} s", dim=True), ""]
+             click.style(f"graded {visible_name(shown_file)} in {result.execution_time:.1f} s", dim=True), ""]
     for test in result.tests:
         lines.extend(render_test(test, width, message_lines))
     lines += ["", summary_line(result)]

@@ -28,12 +28,50 @@ def options_for(course: Course, exercise: Exercise, submission: Path, *,
         test_seconds=exercise.limits.test_seconds, run_seconds=exercise.limits.run_seconds,
         memory_mb=exercise.limits.memory_mb,
         forbidden=tuple(f.name for f in exercise.forbidden),
-        blocked=(str(course.solutions_folder),), pool=pool)
+        blocked=(str(course.solutions_folder),), allowed_imports=exercise.imports, pool=pool)
 
 
 def preload_for(*exercises: Exercise) -> tuple[str, ...]:
     """The libraries a worker pool should import ahead for these exercises."""
     return heavy_imports(*(e.reference for e in exercises))
+
+
+def pool_for(exercise: Exercise, require_sandbox: bool = False) -> WorkerPool:
+    """A worker pool fit for one exercise: its libraries preloaded, no library it does not
+    allow (grader/sandbox.py leaves those out of the sandbox altogether)."""
+    return WorkerPool(preload_for(exercise), allowed_imports=exercise.imports,
+                      require_sandbox=require_sandbox)
+
+
+class Pools:
+    """Worker pools for several exercises, one per kind (what is preloaded and allowed), made
+    when first needed. Use as a context manager; every pool is closed at the end."""
+
+    def __init__(self, require_sandbox: bool = False):
+        self.require_sandbox = require_sandbox
+        self._pools: dict[tuple, WorkerPool] = {}
+
+    def get(self, exercise: Exercise) -> WorkerPool:
+        """The pool for exercise."""
+        kind = (preload_for(exercise), exercise.imports)
+        if kind not in self._pools:
+            self._pools[kind] = pool_for(exercise, self.require_sandbox)
+        return self._pools[kind]
+
+    def unsandboxed(self) -> list[str]:
+        """Why pools in use have no sandbox (one line each, repeats left out)."""
+        return sorted({p.level.describe() for p in self._pools.values() if not p.level.sandboxed})
+
+    def close(self) -> None:
+        for pool in self._pools.values():
+            pool.close()
+        self._pools.clear()
+
+    def __enter__(self) -> "Pools":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def pytest_args(suite: Path) -> list[str]:

@@ -31,7 +31,7 @@ from grader.paths import shown_path
 from grader.progress import ProgressStore
 from grader.report import render_course, render_grade
 from grader.results import GradeResult
-from grader.runner import preload_for
+from grader.runner import Pools
 from grader.warm import RunningGrade, WarmSuite, serve
 from grader.workspace import learner_file
 
@@ -268,10 +268,10 @@ def watch(course: Course, exercise: Exercise, force_polling: bool = False) -> No
     echo = lambda text: (sys.stdout.write(text), sys.stdout.flush())
     slugs = [e.slug for e in course.exercises]
     try:
-        with WorkerPool(preload_for(*course.exercises)) as pool:
+        with Pools() as pools:
             while True:
                 session = WatchSession(course, exercise, keyboard, force_polling, echo)
-                action = serve(course, exercise, pool, session.run)
+                action = serve(course, exercise, pools.get(exercise), session.run)
                 if action != "next" or exercise.slug == slugs[-1]:
                     break
                 exercise = course.exercises[slugs.index(exercise.slug) + 1]

@@ -22,6 +22,7 @@ import math
 import socket
 import struct
 import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -181,34 +182,46 @@ def send_frame(sock: socket.socket, header: dict, buffers: list[bytes] = ()) -> 
             sock.sendall(part)
 
 
-def recv_frame(sock: socket.socket) -> tuple[dict, list[bytes]]:
-    """Receive one frame; raises EOFError when the peer closed, WireError when malformed.
+def recv_frame(sock: socket.socket, *, deadline: float | None = None,
+               max_header: int = MAX_FRAME_BYTES,
+               max_bytes: int = MAX_FRAME_BYTES) -> tuple[dict, list[bytes]]:
+    """Receive one frame; raises EOFError when the peer closed, WireError when malformed or
+    over the limits (max_header for the JSON header, max_bytes for all buffers together).
 
-    The socket's own timeout applies to every read (socket.timeout propagates).
+    With a deadline (time.monotonic()), the whole frame must arrive by then: a peer that
+    trickles bytes cannot stretch it (socket.timeout is raised). Without one, the socket's
+    own timeout applies to every read.
     """
-    (length,) = struct.unpack("!I", _recv_exactly(sock, 4, eof_ok=True))
-    if length > MAX_FRAME_BYTES:
-        raise WireError("frame header too large")
+    read = lambda size, eof_ok=False: _recv_exactly(sock, size, deadline, eof_ok)
+    (length,) = struct.unpack("!I", read(4, True))
+    if length > max_header:
+        raise WireError(f"frame header too large: {length} bytes (the limit is {max_header})")
     try:
-        header = json.loads(_recv_exactly(sock, length).decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        header = json.loads(read(length).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
         raise WireError(f"malformed frame header: {error}") from None
-    (count,) = struct.unpack("!I", _recv_exactly(sock, 4))
+    (count,) = struct.unpack("!I", read(4))
     buffers, total = [], 0
     for _ in range(count):
-        (size,) = struct.unpack("!Q", _recv_exactly(sock, 8))
+        (size,) = struct.unpack("!Q", read(8))
         total += size
-        if total > MAX_FRAME_BYTES:
-            raise WireError(f"message larger than {MAX_FRAME_BYTES >> 20} MiB")
-        buffers.append(_recv_exactly(sock, size))
+        if total > max_bytes:
+            raise WireError(f"message larger than {max_bytes >> 20} MiB")
+        buffers.append(read(size))
     if not isinstance(header, dict):
         raise WireError("frame header is not an object")
     return header, buffers
 
 
-def _recv_exactly(sock: socket.socket, size: int, eof_ok: bool = False) -> bytes:
+def _recv_exactly(sock: socket.socket, size: int, deadline: float | None = None,
+                  eof_ok: bool = False) -> bytes:
     chunks, remaining = [], size
     while remaining:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise socket.timeout("the deadline passed")
+            sock.settimeout(left)
         chunk = sock.recv(min(remaining, 1 << 22))
         if not chunk:
             if eof_ok and remaining == size:

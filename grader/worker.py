@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from grader import wire
+from grader.sandbox import PRELOADABLE
 
 MODULE_HANDLE = 0  # handle id of the learner's module itself
 
@@ -79,6 +80,7 @@ class Tripwires:
                 record.append(name)
                 original_init(self_, *args, **kwargs)
 
+            del init.__wrapped__
             target.__init__ = init
             return
 
@@ -87,6 +89,7 @@ class Tripwires:
             record.append(name)
             return target(*args, **kwargs)
 
+        del tripwire.__wrapped__   # functools.wraps would hand out the original
         setattr(owner, attribute, tripwire)
 
     def take_used(self) -> list[str]:
@@ -133,6 +136,55 @@ class _HiddenBlocker(importlib.abc.MetaPathFinder):
                                       f"material and cannot be imported")
             return None
         return None
+
+
+class _ImportGate(importlib.abc.MetaPathFinder):
+    """Refuses imports that learner code makes of packages the exercise does not allow.
+
+    Whether an import is the learner's is read off the call stack: the innermost frame that
+    is neither import machinery nor the standard library decides. Learner code (the
+    submission folder) is held to the exercise's list; an allowed package's own lazy imports
+    (torch importing sympy) pass. In the sandbox, packages that are not allowed are also
+    absent from the file system (grader/sandbox.py), which is the guarantee; this gate gives
+    the learner a clear message.
+    """
+
+    _STDLIB = os.path.dirname(os.__file__) + os.sep
+
+    def __init__(self, allowed: list[str], learner_folder: str):
+        self.allowed = set(allowed) | {"grader"}
+        self.learner_folder = learner_folder + os.sep
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> None:
+        top = fullname.partition(".")[0]
+        if top in self.allowed or top in sys.stdlib_module_names or not self._learners():
+            return None
+        shown = ", ".join(sorted(self.allowed - {"grader"})) or "nothing"
+        raise ImportError(f"this exercise allows importing only {shown} and the standard "
+                          f"library, not {top}", name=fullname)
+
+    def _learners(self) -> bool:
+        frame = sys._getframe(1)
+        while frame is not None:
+            file = frame.f_code.co_filename
+            if file.startswith(self.learner_folder):
+                return True
+            if not (file.startswith("<frozen") or file.startswith(self._STDLIB)
+                    or file == __file__):
+                return False   # a package's own import
+            frame = frame.f_back
+        return False
+
+
+def forget_modules(allowed: list[str]) -> None:
+    """Drop preloaded libraries the exercise does not allow from the module cache, so that an
+    import statement cannot fetch them from there."""
+    for family, members in PRELOADABLE.items():
+        if family in allowed:
+            continue
+        for name in list(sys.modules):
+            if name.partition(".")[0] in members:
+                del sys.modules[name]
 
 
 # -- learner errors ----------------------------------------------------------------------
@@ -206,6 +258,9 @@ class Worker:
     def _load(self) -> dict:
         path = self.learner_file
         sys.meta_path.insert(0, _HiddenBlocker(self.spec.get("blocked", []), path))
+        if (allowed := self.spec.get("allowed_imports")) is not None:
+            forget_modules(allowed)
+            sys.meta_path.insert(0, _ImportGate(allowed, os.path.dirname(path)))
         blocked = [os.path.realpath(b) for b in self.spec.get("blocked", [])]
         sys.path[:] = [p for p in sys.path if os.path.realpath(p or ".") not in blocked]
         sys.path.insert(0, os.path.dirname(path))
@@ -290,9 +345,8 @@ class Worker:
         wire.send_frame(self.sock, reply, buffers)
 
 
-def redirect_output(capture_path: str) -> None:
-    """Send this process's stdout and stderr (Python and C level) to the capture file."""
-    fd = os.open(capture_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+def redirect_output(fd: int) -> None:
+    """Send this process's stdout and stderr (Python and C level) to the capture file fd."""
     os.dup2(fd, 1)
     os.dup2(fd, 2)
     os.close(fd)

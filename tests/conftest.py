@@ -39,12 +39,27 @@ def course(tmp_path: Path, state_dir: Path, monkeypatch: pytest.MonkeyPatch) -> 
     return root
 
 
-def run_learn(*args: str, stdin: str = "", cwd: Path | None = None,
-              timeout: float = 120) -> subprocess.CompletedProcess:
-    """Run the real `learn` command in a subprocess with the test's environment."""
+def run_learn(*args: str, stdin: str = "", cwd: Path | None = None, timeout: float = 120,
+              env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run the real `learn` command in a subprocess with the test's environment (plus env)."""
     return subprocess.run([sys.executable, "-m", "grader", *args], input=stdin,
                           capture_output=True, text=True, cwd=cwd, timeout=timeout,
-                          env={**os.environ, "NO_COLOR": "1"})
+                          env={**os.environ, "NO_COLOR": "1", **(env or {})})
+
+
+def processes_in(folder: Path) -> list[int]:
+    """Processes whose working folder is inside folder. A grade run with TMPDIR=folder starts
+    its zygote (or the sandbox around it) there, so this finds what that grade left running,
+    and nothing of any other learn on the machine."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if Path(os.readlink(entry / "cwd")).is_relative_to(folder):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
 
 
 def load_reference(slug: str):
@@ -52,3 +67,26 @@ def load_reference(slug: str):
     from grader.plugin import load_module_from
 
     return load_module_from(REPO / "solutions" / slug / f"{slug}.py", f"{slug}_reference")
+
+
+def descendants(pid: int) -> list[int]:
+    """Every living process below pid (children first), as /proc shows them."""
+    from grader.procs import children_of
+
+    found, frontier = [], [pid]
+    while frontier:
+        children = sorted(child for parent in frontier for child in children_of(parent))
+        found += children
+        frontier = children
+    return found
+
+
+def zygote_pid(pool) -> int:
+    """The host pid of a pool's zygote (inside the sandbox it is a grandchild of bwrap)."""
+    for pid in [pool._process.pid, *descendants(pool._process.pid)]:
+        try:
+            if b"grader.zygote" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                return pid
+        except OSError:
+            continue
+    raise AssertionError("no zygote process found")

@@ -35,7 +35,7 @@ def test_planted_mistakes_are_all_listed(course: Path) -> None:
     done = run_learn("check", "--no-quiz")
     assert done.returncode == 1
     problems = done.stdout[done.stdout.index("problems:"):]
-    assert "scale: no test catches the wrong version rounds_half_up.py" in problems
+    assert "scale: no test catches the wrong version rounds_half_up" in problems
     assert "scale: total: the stub says (x, axis=None), the reference (x)" in problems
     assert "scale: README.md does not mention total" in problems
     assert "scale: the correct alternative loop.py fails test_total" in problems

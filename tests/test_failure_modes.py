@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import SUBMISSIONS, run_learn
+from conftest import SUBMISSIONS, processes_in, run_learn
 
 EXPECTED = {name: spec for name, spec in json.loads((SUBMISSIONS / "expected.json").read_text()).items()
             if not name.startswith("_")}
@@ -85,12 +85,22 @@ def test_same_submission_graded_the_same_twice(shipped_course) -> None:
     assert strip(first) == strip(second)
 
 
-def test_killing_the_workers_parent_crashes_one_test_and_grading_goes_on(shipped_course) -> None:
-    document, done = grade_json(shipped_course, "kills_parent")
+def test_killing_the_workers_parent_is_contained_by_the_sandbox(shipped_course) -> None:
+    # In the sandbox the worker's parent is the init of its own namespace, which signals
+    # from inside cannot kill: the attack does nothing at all.
+    document, _ = grade_json(shipped_course, "kills_parent")
+    assert [t["reason"] for t in document["tests"]] == ["passed"] * 5
+
+
+def test_without_sandbox_killing_the_workers_parent_crashes_one_test_and_grading_goes_on(
+        shipped_course, tmp_path) -> None:
+    done = run_learn("grade", "scale", "--file", str(SUBMISSIONS / "kills_parent.py"), "--json",
+                     env={"LEARN_SANDBOX": "off", "TMPDIR": str(tmp_path)})
+    assert "sandbox: OFF" in done.stderr
+    document = json.loads(done.stdout)
     reasons = [t["reason"] for t in document["tests"]]
     assert reasons.count("crash") == 1 and reasons.count("passed") == 4
     crashed = next(t for t in document["tests"] if t["reason"] == "crash")
     assert "killed the process that starts the grading workers" in crashed["output"]
     time.sleep(0.2)
-    leftover = subprocess.run(["pgrep", "-f", "grader.zygote"], capture_output=True, text=True)
-    assert leftover.stdout.strip() == ""
+    assert processes_in(tmp_path) == [], "a grading process of this test survived it"

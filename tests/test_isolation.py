@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import FIXTURES, SUBMISSIONS
+from conftest import FIXTURES, SUBMISSIONS, zygote_pid
 from grader.isolation import WorkerPool, WorkerSpec
 
 
@@ -21,10 +21,10 @@ def test_zygote_is_single_threaded_with_torch_loaded(tmp_path: Path) -> None:
     learner = tmp_path / "mine.py"
     learner.write_text("import torch\n\ndef f():\n    return torch.ones(2) @ torch.ones(2)\n")
     with WorkerPool(("numpy", "torch")) as pool:
-        worker = pool.spawn(WorkerSpec(path=learner, module="mine"))
+        worker = pool.spawn(WorkerSpec.for_file(learner, "mine"))
         worker.receive(deadline=__import__("time").monotonic() + 60)  # module imported
         # Forking is only safe while the parent has one thread: no BLAS or torch pool yet.
-        assert threads_of(pool._process.pid) == 1
+        assert threads_of(zygote_pid(pool)) == 1
         worker.kill()
 
 
@@ -83,7 +83,7 @@ def test_kept_objects_stay_in_the_worker_and_read_back(tmp_path: Path) -> None:
                        "    def bump(self):\n        for a in self.items:\n            a += 1\n"
                        "    def rebind(self):\n        self.items = [a + 1 for a in self.items]\n")
     with WorkerPool(("numpy",)) as pool:
-        session = WorkerSession(pool, WorkerSpec(path=learner, module="mine"), 10, 60)
+        session = WorkerSession(pool, WorkerSpec.for_file(learner, "mine"), 10, 60)
         submission = Submission(session)
         kept = keep_in_worker(submission, [np.zeros(3), np.ones(2)])
         holder = submission.Holder(kept)
