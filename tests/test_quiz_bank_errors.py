@@ -91,3 +91,24 @@ def test_standardising_explanation_has_units_and_coefficients_the_right_way_roun
     text = " ".join(QUESTIONS["modsel-standardise-first"].explanation.split())
     assert "small units needs a large coefficient" not in text
     assert "large units" in text and "takes small values, needs a large coefficient" in text
+
+
+@pytest.mark.parametrize("qid, typed", [
+    ("svm-support-vector-name", "the support vectors"), ("svm-support-vector-name", "SVs"),
+    ("unsup-elbow-name", "elbow point"), ("unsup-elbow-name", "the knee"),
+    ("trees-oob-name", "out-of-bag (OOB)"), ("act-swish-name", "Swish/SiLU"),
+    ("attention-pe-added", "adding"), ("attention-pe-added", "It is added"),
+    ("rnn-shapes-captioning", "one-to-many"), ("bert-vit-segment-id", "segment 1"),
+])
+def test_text_questions_accept_the_obvious_phrasings(qid, typed):
+    r = render(QUESTIONS[qid], 0)
+    assert typed_score(r, typed) == 1
+
+
+@pytest.mark.parametrize("qid, typed", [
+    ("act-swish-name", "Swish/ReLU"), ("attention-pe-added", "concatenated"),
+    ("embeddings-word2vec-cbow-name", "bag of words"), ("bert-vit-segment-id", "0"),
+])
+def test_text_questions_reject_hedges_and_named_mistakes(qid, typed):
+    r = render(QUESTIONS[qid], 0)
+    assert typed_score(r, typed) == 0
