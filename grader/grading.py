@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -16,7 +20,7 @@ from grader.results import GradeResult
 from grader.runner import Pools, grade
 from grader.workspace import learner_file
 
-EXIT_PASSED, EXIT_FAILED = 0, 1
+EXIT_PASSED, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
 
 
 def record_attempt(exercise: Exercise, result: GradeResult) -> None:
@@ -27,9 +31,11 @@ def record_attempt(exercise: Exercise, result: GradeResult) -> None:
 
 
 def grade_and_record(course: Course, exercise: Exercise, path: Path, pool: WorkerPool | None,
-                     record: bool) -> GradeResult:
-    """Grade path; when it is the learner's own file, store the attempt in the progress store."""
-    result = grade(course, exercise, path, pool=pool)
+                     record: bool, progress: Callable[[int, int, str], None] | None = None
+                     ) -> GradeResult:
+    """Grade path; when it is the learner's own file, store the attempt in the progress store.
+    An interrupted grade (KeyboardInterrupt) records nothing."""
+    result = grade(course, exercise, path, pool=pool, progress=progress)
     if record:
         record_attempt(exercise, result)
     return result
@@ -39,6 +45,36 @@ def grade_command(slug: str | None, file_: Path | None, as_json: bool, all_: boo
     """Run `learn grade`; return the exit status (0 all passed, 1 any failed)."""
     course = load_course()
     exercises = list(course.exercises) if all_ else [course.get(slug or "")]
+    # In a terminal, a line says which test is running (on stderr, erased when done).
+    progress = ProgressLine() if not as_json and sys.stderr.isatty() else None
+    try:
+        return _grade_all(course, exercises, file_, as_json, all_, progress)
+    except KeyboardInterrupt:
+        if progress is not None:
+            progress(0, 0, "")
+        click.echo("Interrupted: this grade was not finished and nothing was recorded.", err=True)
+        return EXIT_INTERRUPTED
+
+
+class ProgressLine:
+    """One terminal line that names the test now running; called with (0, 0, '') to erase.
+
+    It writes to its own copy of the terminal's stderr, taken before grading starts: pytest
+    captures the grading process's stdout and stderr while tests run.
+    """
+
+    def __init__(self) -> None:
+        self._terminal = os.fdopen(os.dup(2), "w", encoding="utf-8", errors="replace")
+        self._width = shutil.get_terminal_size().columns - 1
+
+    def __call__(self, number: int, count: int, name: str) -> None:
+        text = f"  running test {number}/{count}: {name}" if count else ""
+        self._terminal.write("\r\x1b[2K" + text[:self._width])
+        self._terminal.flush()
+
+
+def _grade_all(course: Course, exercises: list[Exercise], file_: Path | None, as_json: bool,
+               all_: bool, progress: Callable[[int, int, str], None] | None) -> int:
     results: list[GradeResult] = []
     # Pools for the whole command: with --all the heavy imports happen once per kind.
     with Pools() as pools:
@@ -49,7 +85,9 @@ def grade_command(slug: str | None, file_: Path | None, as_json: bool, all_: boo
             if not path.is_file():
                 raise UserError(f"{path}: file not found")
             record = path.resolve() == own.resolve()
-            result = grade_and_record(course, exercise, path, pool, record)
+            result = grade_and_record(course, exercise, path, pool, record, progress)
+            if progress is not None:
+                progress(0, 0, "")
             results.append(result)
             if not as_json:
                 click.echo(render_grade(result, exercise.title, shown_path(path)))

@@ -416,6 +416,7 @@ class WorkerProcess:
         self.sock = sock
         self.capture = capture      # the output file's descriptor
         self.reply_limit = reply_limit
+        self.tripped: list[str] = []   # forbidden calls reported by the worker, not yet taken
         self.status: ExitStatus | None = None
 
     @property
@@ -423,10 +424,20 @@ class WorkerProcess:
         return self.status is None
 
     def receive(self, deadline: float) -> tuple[dict, list[bytes]]:
-        """Wait for the worker's next reply, all of it by the deadline (time.monotonic())."""
+        """Wait for the worker's next reply, all of it by the deadline (time.monotonic()).
+
+        Forbidden calls reported on the way (``{"tripwire": name}`` frames, sent the moment
+        they happen) are collected in :attr:`tripped`.
+        """
         try:
-            return wire.recv_frame(self.sock, deadline=deadline, max_header=MAX_REPLY_HEADER,
-                                   max_bytes=self.reply_limit)
+            while True:
+                header, buffers = wire.recv_frame(self.sock, deadline=deadline,
+                                                  max_header=MAX_REPLY_HEADER,
+                                                  max_bytes=self.reply_limit)
+                if "tripwire" not in header:
+                    return header, buffers
+                if len(self.tripped) < 100:
+                    self.tripped.append(str(header["tripwire"]))
         except (socket.timeout, TimeoutError):
             self.kill()
             raise WorkerTimedOut() from None

@@ -15,6 +15,7 @@ import ast
 import importlib.util
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -45,6 +46,8 @@ class GradingOptions:
     blocked: tuple[str, ...] = ()       # folders the learner's code may not import from
     allowed_imports: tuple[str, ...] | None = None   # packages learner code may import (None: any)
     pool: WorkerPool | None = None      # a running pool to reuse; else one is made and closed
+    # Called as each test starts: (number, count, test name). For a progress line.
+    progress: Callable[[int, int, str], None] | None = None
     module_name: str = field(default="")
 
     def __post_init__(self) -> None:
@@ -125,6 +128,7 @@ class GradingPlugin:
         self.max_scores: dict[str, float] = {}
         self.results: dict[str, TestResult] = {}
         self.collect_errors: list[str] = []
+        self.interrupted = False   # Ctrl-C during the run: its result must not be used
         self.session: WorkerSession | None = None
         self._own_pool: WorkerPool | None = None
         self._reference: ModuleType | None = None
@@ -180,8 +184,13 @@ class GradingPlugin:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        if self.options.progress is not None:
+            self.options.progress(self.items.index(item) + 1, len(self.items), item.name)
         if self.session is not None:
             self.session.start_test()
+
+    def pytest_keyboard_interrupt(self) -> None:
+        self.interrupted = True
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> pytest.TestReport:

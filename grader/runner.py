@@ -6,6 +6,7 @@ an oracle, often torch); learner code only ever runs in workers (grader/isolatio
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from grader.course import Course, Exercise
@@ -92,6 +93,8 @@ def run_suite(suite: Path, options: GradingOptions) -> GradeResult:
     plugin = GradingPlugin(options)
     args = pytest_args(suite)
     pytest.main(args, plugins=[plugin])
+    if plugin.interrupted:   # pytest caught Ctrl-C; a partial result must not count
+        raise KeyboardInterrupt
     if plugin.collect_errors:
         first = plugin.collect_errors[0].strip().splitlines()
         detail = first[-1] if first else "unknown error"
@@ -103,7 +106,9 @@ def run_suite(suite: Path, options: GradingOptions) -> GradeResult:
 
 
 def grade(course: Course, exercise: Exercise, submission: Path, *,
-          pool: WorkerPool | None = None, isolation: str = "worker") -> GradeResult:
-    """Grade one file against one exercise's hidden suite."""
+          pool: WorkerPool | None = None, isolation: str = "worker",
+          progress: Callable[[int, int, str], None] | None = None) -> GradeResult:
+    """Grade one file against one exercise's hidden suite (KeyboardInterrupt on Ctrl-C)."""
     options = options_for(course, exercise, submission, isolation=isolation, pool=pool)
+    options.progress = progress
     return run_suite(exercise.suite, options)

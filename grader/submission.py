@@ -101,6 +101,9 @@ _SIGNAL_WORDS = {
 }
 
 
+REPEAT_BUDGET_SECONDS = 0.5   # for a call of a function that has already timed out once
+
+
 class WorkerSession:
     """Runs one learner module in workers: starts one on demand and a fresh one after a death.
 
@@ -120,6 +123,7 @@ class WorkerSession:
         self._output: list[str] = []
         self._output_bytes = 0
         self.last_seconds = 0.0
+        self.timed_out: set[str] = set()    # what ran out of time ("your forward()")
 
     @property
     def file_name(self) -> str:
@@ -151,7 +155,7 @@ class WorkerSession:
         self._collect_output()
         self.worker = self.pool.spawn(self.spec)
         try:
-            header, _ = self.worker.receive(self._deadline())
+            header, _ = _with_tripped(self.worker, *self.worker.receive(self._deadline()))
         except WorkerTimedOut:
             self.load_failure = self._timeout_signal(f"importing {self.file_name}")
             raise self.load_failure from None
@@ -178,9 +182,21 @@ class WorkerSession:
             header["args"], header["kwargs"] = tree["$tuple"]
         doing = f"your {header.get('_label', 'code')}"
         header.pop("_label", None)
+        deadline = self._deadline()
+        # A function that already ran out of time once is most likely an endless loop:
+        # later calls of it get a short budget, so it costs seconds, not minutes.
+        repeat = doing in self.timed_out and time.monotonic() + REPEAT_BUDGET_SECONDS < deadline
+        if repeat:
+            deadline = time.monotonic() + REPEAT_BUDGET_SECONDS
+        started = time.perf_counter()   # timed here: the worker's own clock is the learner's
         try:
-            reply, reply_buffers = worker.request(header, buffers, self._deadline())
+            reply, reply_buffers = _with_tripped(worker, *worker.request(header, buffers, deadline))
         except WorkerTimedOut:
+            self.timed_out.add(doing)
+            if repeat:
+                raise TimedOut(f"{doing} did not finish within {REPEAT_BUDGET_SECONDS:g} s and "
+                               f"was stopped (it ran out of time in an earlier test too, so "
+                               f"it gets a shorter budget now)") from None
             raise self._timeout_signal(doing) from None
         except WorkerExited as died:
             raise self._death_signal(died.status, doing) from None
@@ -191,7 +207,7 @@ class WorkerSession:
         if "handle" in reply:
             return self._remote_object(reply["handle"])
         if "ok" in reply and not reply.get("forbidden"):
-            self.last_seconds = float(reply.get("seconds", 0.0))
+            self.last_seconds = time.perf_counter() - started
             return wire.decode(reply["ok"], reply_buffers, self._remote_object)
         raise self._to_exception(reply, doing)
 
@@ -272,6 +288,16 @@ class WorkerSession:
             self.worker.kill()
 
 
+def _with_tripped(worker: WorkerProcess, reply: dict, buffers: list[bytes]) -> tuple[dict, list[bytes]]:
+    """The reply, with the forbidden calls the worker reported as they happened added to the
+    ones it lists (learner code may have emptied that list; it cannot take back a report)."""
+    used = list(dict.fromkeys([*worker.tripped, *reply.get("forbidden", [])]))
+    worker.tripped.clear()
+    if used:
+        reply["forbidden"] = used
+    return reply, buffers
+
+
 def _refuse_local_object(value: Any) -> dict:
     if isinstance(value, RemoteObject):
         return {"$handle": value._learn_id, "type": value._learn_type}
@@ -342,13 +368,26 @@ class Submission(RemoteObject):
 
 
 def timed_call(fn: Callable, args: tuple, kwargs: dict) -> tuple[float, Any]:
-    """Call fn; how long the call itself took, and what it returned."""
+    """Call fn; how long the call took, and what it returned. A learner's function is timed
+    by this process's clock around the whole request (learner code can replace the clocks of
+    its own process), so sending its arguments and result counts too."""
     if isinstance(fn, RemoteObject):
         result = fn(*args, **kwargs)
         return fn._learn_session.last_seconds, result
     started = time.perf_counter()
     result = fn(*args, **kwargs)
     return time.perf_counter() - started, result
+
+
+def transfer_seconds(fn: Callable, args: tuple, kwargs: dict) -> float:
+    """How long a request to fn's worker carrying these arguments takes when no learner code
+    runs (0 for a local function): the part of :func:`timed_call`'s time that is transport."""
+    if not isinstance(fn, RemoteObject):
+        return 0.0
+    started = time.perf_counter()
+    fn._learn_session.request({"op": "keep", "target": 0, "_label": "timing"},
+                              ([[list(args), kwargs]], {}))
+    return time.perf_counter() - started
 
 
 # -- keeping data in the worker --------------------------------------------------------------

@@ -12,7 +12,7 @@ from the grading process, one at a time, over its socket:
     {"op": "fetch", "target": id}      the object behind a handle, as data where it is data
     {"op": "same", "target": id, "other": id, "attribute": name}   other is target(.attribute)?
 
-Every reply is ``{"ok": value, "seconds": float, "forbidden": [...]}`` or
+Every reply is ``{"ok": value, "forbidden": [...]}`` or
 ``{"error": {...}, "forbidden": [...]}``. Objects that are not data stay here in a table of
 handles. The worker never decides a verdict: it only reports what happened.
 """
@@ -26,9 +26,9 @@ import io
 import os
 import socket
 import sys
-import time
 import traceback
 import types
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,16 +40,27 @@ MODULE_HANDLE = 0  # handle id of the learner's module itself
 
 # -- forbidden calls ---------------------------------------------------------------------
 
+ATEN_PREFIX = "torch.ops.aten."
+
+
 class Tripwires:
     """Replaces forbidden functions, classes and methods with wrappers that record each use.
 
     A name whose module is not imported yet is installed as soon as an import makes it
-    reachable, so ``import torch`` inside the learner's module is covered too.
+    reachable, so ``import torch`` inside the learner's module is covered too. A name under
+    ``torch.ops.aten.`` is caught in torch's dispatcher instead, where every Python door to
+    that operator ends (torch.*, torch.nn.functional.*, torch.ops.aten.*, _VariableFunctions,
+    Tensor methods): the call is refused there.
+
+    Each use is reported to the grading process at once, through ``report``, so clearing a
+    record kept here would change nothing.
     """
 
-    def __init__(self, names: list[str]):
+    def __init__(self, names: list[str], report: Callable[[str], None] = lambda _: None):
         self.pending = list(names)
         self.used: list[str] = []
+        self._report = report
+        self._aten_library: Any = None
         self._original_import = builtins.__import__
         if self.pending:
             self._try_install()
@@ -61,36 +72,97 @@ class Tripwires:
             self._try_install()
         return module
 
+    def _record(self, name: str) -> None:
+        self._report(name)
+        self.used.append(name)
+
     def _try_install(self) -> None:
         for name in list(self.pending):
+            if name.startswith(ATEN_PREFIX):
+                if "torch" in sys.modules:
+                    self._install_aten(name)
+                    self.pending.remove(name)
+                continue
             resolved = _resolve(name)
             if resolved is not None:
                 owner, attribute, target = resolved
                 self._wrap(name, owner, attribute, target)
                 self.pending.remove(name)
 
+    def _install_aten(self, name: str) -> None:
+        """Refuse an aten operator (every overload) in torch's dispatcher, recording the use."""
+        import warnings
+
+        import torch
+        if self._aten_library is None:
+            self._aten_library = torch.library.Library("aten", "IMPL")
+        operator = name[len(ATEN_PREFIX):]
+        packet = getattr(torch.ops.aten, operator, None)
+        if packet is None:
+            return
+
+        def refuse(*args: Any, **kwargs: Any) -> Any:
+            self._record(name)
+            raise RuntimeError(f"{name} is not allowed in this exercise")
+
+        with warnings.catch_warnings():   # "overriding a previously registered kernel"
+            warnings.simplefilter("ignore")
+            for overload in packet.overloads():
+                qualified = operator if overload == "default" else f"{operator}.{overload}"
+                for key in ("CompositeImplicitAutograd", "CPU", "AutogradCPU"):
+                    if torch._C._dispatch_has_kernel_for_dispatch_key(f"aten::{qualified}", key):
+                        self._aten_library.impl(qualified, refuse, key)
+
     def _wrap(self, name: str, owner: Any, attribute: str, target: Any) -> None:
-        record = self.used
+        record = self._record
 
         if isinstance(target, type):
             original_init = target.__init__
 
             @functools.wraps(original_init)
             def init(self_: Any, *args: Any, **kwargs: Any) -> None:
-                record.append(name)
+                record(name)
                 original_init(self_, *args, **kwargs)
 
             del init.__wrapped__
             target.__init__ = init
             return
 
+        if isinstance(target, types.FunctionType) and not target.__code__.co_freevars:
+            self._swap_code(name, target)
+            return
+
         @functools.wraps(target)
         def tripwire(*args: Any, **kwargs: Any) -> Any:
-            record.append(name)
+            record(name)
             return target(*args, **kwargs)
 
         del tripwire.__wrapped__   # functools.wraps would hand out the original
         setattr(owner, attribute, tripwire)
+
+    def _swap_code(self, name: str, function: types.FunctionType) -> None:
+        """Make a pure-Python function record every call, whoever holds it.
+
+        Replacing a module attribute misses every reference taken before (an alias, a class
+        that calls the module-level function, one found with gc). Swapping the function's own
+        code object catches them all: the new code calls a copy of the original through a
+        name in the function's module.
+        """
+        original = types.FunctionType(function.__code__, function.__globals__, function.__name__,
+                                      function.__defaults__, None)
+        original.__kwdefaults__ = function.__kwdefaults__
+        record = self._record
+
+        def recorded(*args: Any, **kwargs: Any) -> Any:
+            record(name)
+            return original(*args, **kwargs)
+
+        slot = f"_learn_tripwire_{abs(hash(name))}"
+        function.__globals__[slot] = recorded
+        namespace: dict = {}
+        exec(f"def trampoline(*args, **kwargs):\n    return {slot}(*args, **kwargs)\n",
+             function.__globals__, namespace)
+        function.__code__ = namespace["trampoline"].__code__
 
     def take_used(self) -> list[str]:
         """The forbidden names used since the last call, each once, in order of first use."""
@@ -242,7 +314,7 @@ class Worker:
         self.learner_file = os.path.realpath(spec["path"])
         self.handles: dict[int, Any] = {}
         self.next_handle = 1
-        self.tripwires = Tripwires(spec.get("forbidden", []))
+        self.tripwires = Tripwires(spec.get("forbidden", []), self._report_tripwire)
         self.module: types.ModuleType | None = None
 
     def serve(self) -> None:
@@ -290,7 +362,7 @@ class Worker:
         if op == "keep":  # data the suite wants to live here, as a handle (same object later)
             return {"handle": self._to_handle(args[0])}
         if op == "fetch":  # the object behind a handle, sent back as data where it is data
-            return {"ok": target, "seconds": 0.0}
+            return {"ok": target}
         if op == "same":  # is target (or target.attribute) the very object `other`?
             other = self.handles.get(header.get("other"))
             attribute = header.get("attribute")
@@ -298,8 +370,7 @@ class Worker:
                 found = getattr(target, attribute) if attribute else target
             except BaseException as error:  # noqa: BLE001 - a property may raise anything
                 return {"error": describe_error(error, self.learner_file)}
-            return {"ok": found is other, "seconds": 0.0}
-        started = time.perf_counter()
+            return {"ok": found is other}
         try:
             if op == "call":
                 result = target(*args, **kwargs)
@@ -309,11 +380,11 @@ class Worker:
                 return {"protocol_error": f"unknown op {op!r}"}
         except BaseException as error:  # noqa: BLE001 - learner code may raise anything
             return {"error": describe_error(error, self.learner_file)}
-        return {"ok": result, "seconds": time.perf_counter() - started}
+        return {"ok": result}
 
     def _getattr(self, target: Any, target_id: int, name: str) -> dict:
         try:
-            return {"ok": getattr(target, name), "seconds": 0.0}
+            return {"ok": getattr(target, name)}
         except AttributeError as error:
             if target_id == MODULE_HANDLE:
                 public = [n for n in vars(target) if not n.startswith("_")]
@@ -331,6 +402,10 @@ class Worker:
 
     def _from_handle(self, tree: dict) -> Any:
         return self.handles[tree["$handle"]]
+
+    def _report_tripwire(self, name: str) -> None:
+        """Tell the grading process of a forbidden call now, before any reply."""
+        wire.send_frame(self.sock, {"tripwire": name})
 
     def _reply(self, reply: dict) -> None:
         for stream in (sys.stdout, sys.stderr):
