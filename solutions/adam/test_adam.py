@@ -293,10 +293,39 @@ def test_float32_parameters_stay_float32(submission, reference):
                  rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.points(2)
+def test_two_optimisers_keep_their_own_state(submission, reference):
+    """Two Adams alive at once, stepped in turn, each follow torch on their own problem."""
+    first0, first_grads = _problem(11, steps=6)
+    second0, second_grads = _problem(12, steps=6, grad_scale=100.0)
+    shapes = [p.shape for p in first0]
+    first = submission.Adam([p.copy() for p in first0], lr=1e-2)
+    second = submission.Adam([p.copy() for p in second0], lr=1e-2)
+    rows_first, rows_second = [], []
+    for g1, g2 in zip(first_grads, second_grads):   # interleaved: shared state would mix them
+        first.step([g.copy() for g in g1])
+        second.step([g.copy() for g in g2])
+        rows_first.append(_flat(_read_params(first, shapes)))
+        rows_second.append(_flat(_read_params(second, shapes)))
+    shared = ("state shared between optimisers (module-level or class-level moments or step "
+              "counter): keep m, v and t on the instance, created in __init__")
+    for name, rows, params0, grads in (("the first optimiser", rows_first, first0, first_grads),
+                                       ("the second optimiser", rows_second, second0, second_grads)):
+        # tolerance: RTOL/ATOL as every float64 trajectory; sharing moves values by >1e-3
+        want = _torch_trajectory(params0, grads, lr=1e-2)
+        if not np.allclose(np.stack(rows), want, rtol=RTOL, atol=ATOL):
+            raise AssertionError(f"{name}'s parameters drift from torch's Adam when another "
+                                 f"Adam steps in between\n  likely mistake: {shared}")
+
+
 @pytest.mark.points(1)
 def test_fast_enough(submission, reference):
     """A step on parameters of shapes (256, 256), (256,), (128, 256) is within 20x of the reference."""
-    params0, grads = _problem(9, shapes=[(256, 256), (256,), (128, 256)], steps=1)
+    shapes = [(256, 256), (256,), (128, 256)]
+    params0, grads = _problem(9, shapes=shapes, steps=1)
     opt = submission.Adam([p.copy() for p in params0], lr=1e-3, weight_decay=0.01)
     ref_opt = reference.Adam([p.copy() for p in params0], lr=1e-3, weight_decay=0.01)
     assert_fast_enough(opt.step, ref_opt.step, grads[0], max_ratio=20)
+    # The point counts only when the timed steps were right: both took the same steps.
+    assert_close(_flat(_read_params(opt, shapes)), _flat(ref_opt.params),
+                 name="parameters after the timed steps", rtol=RTOL, atol=ATOL)

@@ -282,7 +282,30 @@ def test_seed_none_gives_fresh_randomness(submission):
 
 
 @pytest.mark.points(1)
+def test_every_output_unit_gets_its_own_filter(submission):
+    """Each output unit draws its own weights: no two rows equal, nor a shuffle of each other."""
+    for fn in ("he_normal", "he_uniform", "xavier_normal", "xavier_uniform"):
+        w = np.asarray(getattr(submission, fn)(LAW_CONV, seed=SEED))
+        if w.shape != LAW_CONV:
+            continue   # the shape test reports this
+        # One row per output unit; sorting a row's values makes a permuted copy equal too.
+        # With continuous laws two independent rows never share their sorted values.
+        rows = np.sort(w.reshape(LAW_CONV[0], -1), axis=1)   # (60, 180)
+        distinct = len(np.unique(rows, axis=0))
+        require(distinct == LAW_CONV[0],
+                f"{fn}{LAW_CONV}: only {distinct} distinct filters among {LAW_CONV[0]} output "
+                f"units (some rows repeat, or are shuffles of one another)\n"
+                "  likely mistake: one filter drawn and copied (np.tile, broadcasting) for every "
+                "output unit, which keeps them identical through training (the symmetry He "
+                "initialisation exists to break)")
+
+
+@pytest.mark.points(1)
 def test_he_normal_fast_enough(submission, reference):
     """he_normal on a (256, 128, 3, 3) weight is vectorised (at most 20x the reference's time)."""
-    shape = (256, 128, 3, 3)  # 294 912 weights
-    assert_fast_enough(submission.he_normal, reference.he_normal, shape, seed=0, max_ratio=20)
+    shape = (256, 128, 3, 3)  # 294 912 weights; fan_in = 128 * 9 = 1152
+    got, _ = assert_fast_enough(submission.he_normal, reference.he_normal, shape, seed=0,
+                                max_ratio=20)
+    # The point counts only when the timed output is right: its shape and its law.
+    require(np.shape(got) == shape, f"he_normal{shape} returned shape {np.shape(got)}")
+    assert_normal(np.ravel(got), std=math.sqrt(2 / 1152), name="the timed he_normal samples")

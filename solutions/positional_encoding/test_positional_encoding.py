@@ -218,5 +218,8 @@ def test_far_position_spot_values(submission):
 @pytest.mark.points(1)
 def test_fast_enough(submission, reference):
     """A (1000, 256) table is built vectorised (at most 20x the reference's time)."""
-    assert_fast_enough(submission.sinusoidal_positional_encoding,
-                       reference.sinusoidal_positional_encoding, 1000, 256, max_ratio=20)
+    got, want = assert_fast_enough(submission.sinusoidal_positional_encoding,
+                                   reference.sinusoidal_positional_encoding, 1000, 256,
+                                   max_ratio=20)
+    # The point counts only when the timed table is right; tolerance as the value tests.
+    assert_close(got, want, name="the timed (1000, 256) table", rtol=1e-9, atol=1e-12)
