@@ -6,7 +6,10 @@ its expected reasons are in tests/fixtures/submissions/expected.json.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
+import sys
 import time
 
 import pytest
@@ -104,3 +107,38 @@ def test_without_sandbox_killing_the_workers_parent_crashes_one_test_and_grading
     assert "killed the process that starts the grading workers" in crashed["output"]
     time.sleep(0.2)
     assert processes_in(tmp_path) == [], "a grading process of this test survived it"
+
+
+def test_a_function_that_timed_out_once_gets_a_short_budget_after(shipped_course) -> None:
+    document, _ = grade_json(shipped_course, "loop_in_scale")
+    calling_scale = ("test_scale_values", "test_scale_keeps_float32", "test_rejects_zero_factor")
+    scale_tests = [t for t in document["tests"] if t["name"] in calling_scale]
+    assert [t["reason"] for t in scale_tests] == ["timeout"] * 3
+    assert "within 2 s (the time limit per test)" in scale_tests[0]["output"]
+    for later in scale_tests[1:]:
+        assert "within 0.5 s" in later["output"] and "earlier test too" in later["output"]
+    assert {t["name"]: t["reason"] for t in document["tests"]}["test_total"] == "passed"
+
+
+def test_a_grade_shows_the_running_test_and_ctrl_c_records_nothing(course, state_dir) -> None:
+    import pexpect
+
+    from grader.course import load_course
+    from grader.workspace import learner_file
+
+    loaded = load_course()
+    stub = learner_file(loaded, loaded.get("scale"))     # the learner's own file
+    stub.parent.mkdir(parents=True, exist_ok=True)
+    stub.write_text((SUBMISSIONS / "loop_in_scale.py").read_text())
+    shutil.copy(SUBMISSIONS / "_good.py", stub.parent / "_good.py")
+    child = pexpect.spawn(sys.executable, ["-m", "grader", "grade", "scale"], encoding="utf-8",
+                          env={**os.environ, "NO_COLOR": "1"}, timeout=30, dimensions=(40, 120))
+    child.expect(r"running test 1/5: test_scale_values")
+    child.sendintr()
+    child.expect("Interrupted: this grade was not finished and nothing was recorded.")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    from grader.progress import ProgressStore
+    with ProgressStore.open() as store:
+        assert store.exercise("scale").attempts == 0
