@@ -62,7 +62,15 @@ def test_zip_has_gradescope_layout(autograder_zip: Path) -> None:
             "course/solutions/scale/scale.py", "course/solutions/scale/test_scale.py"} <= set(names)
     wheels = [n for n in names if n.startswith("wheels/")]
     assert len(wheels) == 1 and wheels[0].endswith("-py3-none-any.whl")
-    assert not any("/wrong/" in n or "__pycache__" in n for n in names)
+    assert not any("/wrong" in n or "__pycache__" in n or "alternatives" in n for n in names)
+    # The engine's wheel carries no course: only this exercise's reference and suite ship.
+    with zipfile.ZipFile(autograder_zip) as zipped:
+        wheel = zipped.read(wheels[0])
+    inner = zipfile.ZipFile(__import__("io").BytesIO(wheel))
+    assert not [n for n in inner.namelist() if "_course" in n or "solutions" in n]
+    record = next(n for n in inner.namelist() if n.endswith(".dist-info/RECORD"))
+    assert "_course" not in inner.read(record).decode()
+    assert [n for n in names if n.endswith("test_scale.py")] == ["course/solutions/scale/test_scale.py"]
     for script in ("setup.sh", "run_autograder"):
         assert stat.S_IMODE(infos[script].external_attr >> 16) == 0o755
         assert subprocess.run(["bash", "-n"], input=zipped_text(autograder_zip, script),
