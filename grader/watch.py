@@ -26,7 +26,6 @@ import click
 
 from grader.course import Course, Exercise
 from grader.grading import record_attempt
-from grader.isolation import WorkerPool
 from grader.paths import shown_path
 from grader.progress import ProgressStore
 from grader.report import render_course, render_grade
@@ -271,7 +270,11 @@ def watch(course: Course, exercise: Exercise, force_polling: bool = False) -> No
         with Pools() as pools:
             while True:
                 session = WatchSession(course, exercise, keyboard, force_polling, echo)
-                action = serve(course, exercise, pools.get(exercise), session.run)
+                pool = pools.get(exercise)
+                pool.wait_ready()
+                if not pool.sandboxed:   # said once, before the first screen
+                    echo(f"warning: {pool.level.describe()}\n")
+                action = serve(course, exercise, pool, session.run)
                 if action != "next" or exercise.slug == slugs[-1]:
                     break
                 exercise = course.exercises[slugs.index(exercise.slug) + 1]
