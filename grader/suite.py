@@ -192,10 +192,11 @@ def assert_close(got: Any, expected: Any, *, name: str, rtol: float = 1e-7, atol
         if nan_count:
             first_nan = _index(int(np.flatnonzero(np.isnan(got_array).ravel())[0]), got_array.shape)
             lines.append(f"  {nan_count} of your values are NaN (the first at index {first_nan})")
-        lines.append(f"  max abs error {_fmt(float(np.nanmax(abs_err)))} at index "
+        # NaN counts as the largest error, so a NaN is what this line shows when there is one.
+        lines.append(f"  max abs error {_fmt(float(abs_err.ravel()[worst]))} at index "
                      f"{_index(worst, got_array.shape)}: got {_fmt(got_array.ravel()[worst])}, "
                      f"expected {_fmt(want_array.ravel()[worst])}")
-        if (bad & (want_array != 0)).any():
+        if (bad & (want_array != 0) & ~np.isnan(rel_err)).any():
             lines.append(f"  max rel error {_fmt(float(np.nanmax(rel_err)))}")
         lines.append(f"  {'index':<18}{'got':>14}{'expected':>14}")
         for flat in np.flatnonzero(bad.ravel())[:_SIDE_BY_SIDE]:

@@ -76,6 +76,9 @@ def test_nan_values_are_reported() -> None:
     got = np.array([1.0, np.nan, 3.0])
     message = failure(assert_close, got, np.array([1.0, 2.0, 3.0]), name="out")
     assert "1 of your values are NaN (the first at index (1,))" in message
+    # The NaN is the worst error, and no relative error is made up from the other values.
+    assert "max abs error nan at index (1,): got nan, expected 2" in message
+    assert "max rel error" not in message
 
 
 def test_normal_sampler_checks() -> None:
