@@ -301,20 +301,21 @@ def test_clip_by_value_leaves_the_inputs_unchanged(submission, reference):
 
 @pytest.mark.points(1)
 def test_fast_enough_and_right(submission, reference):
-    """Both functions on arrays of 330k elements run within 60x of the reference, and are right.
+    """Both functions on arrays of 330k elements run within 100x of the reference, and are right.
 
-    Measured here: a Python loop over the elements for the norm is ~150x the reference; joining
-    the arrays into one float64 vector and splitting it back, or a nested np.where for the
-    clamp (correct styles), ~25x. 60x sits between them with room for a busy machine.
+    Measured here: a Python loop over the elements for the norm is ~140x the reference;
+    joining the arrays into one float64 vector and splitting it back (a correct style) ~25x
+    in-process but up to ~80x in the sandboxed worker, where its large temporary arrays
+    cost more. 100x keeps correct code safe; the element loop is still caught, narrowly.
     """
     rng = np.random.default_rng(10)
     grads = [rng.standard_normal(shape) for shape in [(512, 512), (512,), (256, 256)]]
     got, want = assert_fast_enough(submission.clip_by_global_norm, reference.clip_by_global_norm,
-                                   grads, 5.0, max_ratio=60)
+                                   grads, 5.0, max_ratio=100, repeat=5)
     # The timed outputs must be right too: float64, 1e-10 relative.
     assert_close(_flat(_arrays(got[0], grads, "clipped")), _flat(want[0]),
                  name="clipped (timed call)", rtol=1e-10, atol=1e-12)
     got, want = assert_fast_enough(submission.clip_by_value, reference.clip_by_value,
-                                   grads, 0.5, max_ratio=60)
+                                   grads, 0.5, max_ratio=100, repeat=5)
     assert_close(_flat(_arrays(got, grads, "clip_by_value result")), _flat(want),
                  name="clipped by value (timed call)", rtol=0, atol=0)
