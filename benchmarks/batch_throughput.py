@@ -23,6 +23,7 @@ from pathlib import Path
 import yaml
 
 from _timing import REPO, learn, scratch_environment
+from grader.wrong_versions import materialise
 
 FIXTURE_COURSE = REPO / "tests" / "fixtures" / "course"
 
@@ -31,7 +32,7 @@ def one_exercise_course(source: Path, slug: str, target: Path) -> Path | None:
     """Copy one exercise of the course at source into a course of its own at target."""
     manifest = yaml.safe_load((source / "course.yaml").read_text(encoding="utf-8"))
     entries = [e for e in manifest.get("exercises", []) if e.get("slug") == slug]
-    if not entries or not list((source / "solutions" / slug / "wrong").glob("*.py")):
+    if not entries or not (source / "solutions" / slug / "wrong.yaml").is_file():
         return None
     manifest["exercises"] = entries
     target.mkdir(parents=True)
@@ -66,7 +67,8 @@ def main() -> None:
     env = scratch_environment()
     env["LEARN_COURSE"] = str(course)
     solutions = course / "solutions" / slug
-    versions = [solutions / f"{slug}.py", *sorted((solutions / "wrong").glob("*.py"))]
+    wrong = materialise(solutions / f"{slug}.py", solutions / "wrong.yaml", scratch / "wrong")
+    versions = [solutions / f"{slug}.py", *(path for _, path in wrong)]
     klass = scratch / "class"
     klass.mkdir()
     for number in range(options.count):

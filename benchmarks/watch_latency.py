@@ -24,10 +24,12 @@ def measure(slug: str, saves: int) -> list[float]:
     env = scratch_environment()
     course = course_with_references(env)
     from grader.course import load_course
+    from grader.wrong_versions import build
 
     exercise = load_course(course).get(slug)
     right = exercise.reference.read_text()
-    wrong = exercise.wrong_versions()[0].read_text()
+    built, _ = build(exercise.reference, exercise.wrong_file)
+    wrong = built[0][1]                       # the first known-wrong version, as a whole file
     child = pexpect.spawn(sys.executable, ["-m", "grader", "watch", slug], env=env,
                           encoding="utf-8", timeout=60, dimensions=(60, 160))
     child.expect(VERDICT)

@@ -20,7 +20,7 @@ from grader.isolation import WorkerPool
 from grader.results import GradeResult
 from grader.runner import grade
 from grader.stubs import MarkerError, make_stub
-from grader.wrong_versions import materialise
+from grader.wrong_versions import build, write_versions
 
 
 @dataclass
@@ -144,18 +144,19 @@ def check_exercise(course: Course, exercise: Exercise, pool: WorkerPool,
 
     with tempfile.TemporaryDirectory(prefix="learn-wrong-") as folder:
         try:
-            made = [path for _, path in materialise(exercise.reference, exercise.wrong_file,
-                                                    Path(folder))]
-            problems = []
-        except UserError as error:
-            made, problems = [], [str(error)]
-        wrong = exercise.wrong_versions() + made
-        results = [run(path) for path in wrong]
-    problems += [f"no test catches the wrong version {p.stem}" for p, r in zip(wrong, results)
-                 if r.passed]
-    if not wrong and not problems:
+            built, stale = build(exercise.reference, exercise.wrong_file)
+            problems = [str(error) for error in stale]
+        except UserError as error:                     # wrong.yaml itself is malformed
+            built, stale, problems = [], [], [str(error)]
+        versions = write_versions(built, Path(folder))
+        results = [run(path) for _, path in versions]
+    missed = [f"no test catches the wrong version {version.name}"
+              for (version, _), result in zip(versions, results) if result.passed]
+    total = len(versions) + len(stale)
+    if not total and not problems:
         problems.append(f"no known-wrong versions in {exercise.wrong_file}")
-    verdict(not problems, f"wrong versions: {len(wrong) - len(problems)}/{len(wrong)} caught", problems)
-    if wrong:
-        report.lines.extend(catch_table([p.stem for p in wrong], results))
+    verdict(not problems and not missed,
+            f"wrong versions: {len(versions) - len(missed)}/{total} caught", problems + missed)
+    if versions:
+        report.lines.extend(catch_table([version.name for version, _ in versions], results))
     return report

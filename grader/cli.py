@@ -23,6 +23,7 @@ _LAZY_COMMANDS = {
     "batch": "grader.instructor_cli:batch",
     "export": "grader.instructor_cli:export",
     "doctor": "grader.doctor:doctor",
+    "wrong": "grader.instructor_cli:wrong",
 }
 
 

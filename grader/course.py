@@ -87,9 +87,6 @@ class Exercise:
         """The known-wrong versions, as edits of the reference (grader/wrong_versions.py)."""
         return self.solution_folder / "wrong.yaml"
 
-    def wrong_versions(self) -> list[Path]:
-        return sorted((self.solution_folder / "wrong").glob("*.py"))
-
     def alternatives(self) -> list[Path]:
         return sorted((self.solution_folder / "alternatives").glob("*.py"))
 

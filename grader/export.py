@@ -86,7 +86,7 @@ def write_course(course: Course, exercise: Exercise, destination: Path) -> None:
     (destination / "course.yaml").write_text(
         "# One exercise of the course, exported for Gradescope by `learn export gradescope`.\n"
         + yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    skip = shutil.ignore_patterns("__pycache__", "*.pyc", "wrong", "wrong.yaml", "alternatives")
+    skip = shutil.ignore_patterns("__pycache__", "*.pyc", "wrong.yaml", "alternatives")
     shutil.copytree(exercise.folder, destination / "exercises" / exercise.slug, ignore=skip)
     shutil.copytree(exercise.solution_folder, destination / "solutions" / exercise.slug,
                     ignore=skip)

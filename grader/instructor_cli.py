@@ -1,7 +1,8 @@
-"""Instructor commands: `learn new`, `learn batch`, `learn export gradescope`.
+"""Instructor commands: `learn new`, `learn batch`, `learn export gradescope`, `learn wrong`.
 
-Thin: parse, call grader/scaffold.py, grader/batch.py or grader/export.py, render. Loaded only
-when one of them is used (see _LAZY_COMMANDS in grader/cli.py).
+Thin: parse, call grader/scaffold.py, grader/batch.py, grader/export.py or
+grader/wrong_versions.py, render. Loaded only when one of them is used (see _LAZY_COMMANDS in
+grader/cli.py).
 """
 from __future__ import annotations
 
@@ -141,3 +142,38 @@ def gradescope(slug: str, out: Path, wheel: Path | None, unsafe: bool) -> None:
                f"{next(n for n in names if n.startswith('wheels/'))}, course/ with {slug}")
     click.echo("Upload it on Gradescope as a zip-file autograder; students upload "
                f"{exercise.files[0]}.")
+
+
+@click.command()
+@click.argument("slug")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder to write the files to  [default: ./<slug>_wrong]")
+def wrong(slug: str, out: Path | None) -> None:
+    """Write an exercise's known-wrong versions out as files, to grade or read by hand.
+
+    Each entry of solutions/<slug>/wrong.yaml is applied to the reference and written as
+    <out>/<name>.py, whose first line names the bug. When an edit no longer applies to the
+    reference, nothing is written and the entry is named (learn check lists every such edit).
+
+    \b
+    Example:
+      learn wrong layer_norm --out /tmp/ln_wrong
+      learn grade layer_norm --file /tmp/ln_wrong/unbiased_variance.py
+    """
+    from grader.course import load_course
+    from grader.errors import UserError
+    from grader.paths import shown_path
+    from grader.wrong_versions import materialise
+
+    exercise = load_course().get(slug)
+    if not exercise.wrong_file.is_file():
+        raise UserError(f"{slug} has no known-wrong versions: {exercise.wrong_file} not found")
+    folder = out if out is not None else Path(f"{slug}_wrong")
+    written = materialise(exercise.reference, exercise.wrong_file, folder)
+    width = max(len(path.name) for _, path in written) if written else 0
+    click.echo(f"Wrote {len(written)} known-wrong versions of {slug} to {shown_path(folder)}:")
+    for version, path in written:
+        click.echo(f"  {path.name:<{width}}  {version.bug}")
+    if written:
+        first = shown_path(written[0][1])
+        click.echo(f"Grade one: learn grade {slug} --file {first}")

@@ -137,7 +137,7 @@ def create_exercise(root: Path, slug: str, title: str, topic: str, points: float
         Path("exercises", slug, "README.md"): _render("README.md.tmpl", values),
         Path("solutions", slug, f"{slug}.py"): reference,
         Path("solutions", slug, f"test_{slug}.py"): _render("suite.py.tmpl", values),
-        Path("solutions", slug, "wrong", "off_by_one.py"): _render("wrong.py.tmpl", values),
+        Path("solutions", slug, "wrong.yaml"): _render("wrong.yaml.tmpl", values),
     }
     for folder in (Path("exercises", slug), Path("solutions", slug)):
         if (root / folder).exists():
@@ -190,7 +190,8 @@ def next_steps(made: Scaffold) -> list[str]:
         f"exercises/{s}/README.md: the task, shapes and dtypes; name every public function",
         f"solutions/{s}/test_{s}.py: tests of the real spec, with inputs that expose bugs "
         f"(the two tests there only test the placeholder)",
-        f"solutions/{s}/wrong/: one whole file per realistic bug (off_by_one.py is a placeholder)",
+        f"solutions/{s}/wrong.yaml: one entry per realistic bug, each a find/replace edit of "
+        f"the reference (off_by_one is a placeholder)",
         f"{MANIFEST_NAME} line {made.manifest_line}: the hints (the one there says TODO), "
         f"points, and any forbidden shortcuts or limits",
     ]

@@ -66,7 +66,8 @@ def load_wrong_versions(path: Path) -> list[WrongVersion]:
     for index, entry in enumerate(data):
         where = f"[{index}]"
         if not checker.mapping(entry, where, line_of(data, index),
-                               required=("name", "bug", "edits")):
+                               required=("name", "bug", "edits")) \
+                or not {"name", "bug", "edits"} <= set(entry):   # a missing key is reported once
             continue
         name = entry.get("name")
         if not isinstance(name, str) or not _NAME.match(name):
@@ -137,20 +138,44 @@ def _with_bug_docstring(text: str, bug: str) -> str:
     return f"# Known-wrong version: {bug}\n{text}"
 
 
-def materialise(reference: Path, wrong_file: Path, folder: Path) -> list[tuple[WrongVersion, Path]]:
-    """Write each wrong version of wrong_file as folder/<name>.py; the versions and their paths.
+def build(reference: Path, wrong_file: Path) -> tuple[list[tuple[WrongVersion, str]],
+                                                      list[EditDoesNotApply]]:
+    """Every wrong version of wrong_file made from the reference, and the error of each one
+    whose edits no longer apply (those are left out of the first list).
 
-    Every version is built before any file is written, so a stale edit writes nothing.
+    Raises UserError when wrong_file itself is malformed.
     """
     source = reference.read_text(encoding="utf-8")
-    built = [(version, apply_edits(source, version, wrong_file))
-             for version in load_wrong_versions(wrong_file)]
+    built, stale = [], []
+    for version in load_wrong_versions(wrong_file):
+        try:
+            built.append((version, apply_edits(source, version, wrong_file)))
+        except EditDoesNotApply as error:
+            stale.append(error)
+    return built, stale
+
+
+def write_versions(built: list[tuple[WrongVersion, str]], folder: Path) -> list[tuple[WrongVersion, Path]]:
+    """Write each built version as folder/<name>.py; the versions and their paths."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for version, text in built:
         path = folder / f"{version.name}.py"
-        temporary = path.with_suffix(".py.part")
+        temporary = path.with_suffix(".py.part")   # a reader never sees half a file
         temporary.write_text(text, encoding="utf-8")
         temporary.replace(path)
         written.append((version, path))
     return written
+
+
+def materialise(reference: Path, wrong_file: Path, folder: Path) -> list[tuple[WrongVersion, Path]]:
+    """Write each wrong version of wrong_file as folder/<name>.py; the versions and their paths.
+
+    Every version is built before any file is written, so a stale edit writes nothing: it
+    raises EditDoesNotApply for the first stale edit (naming wrong.yaml and its line).
+    """
+    built, stale = build(reference, wrong_file)
+    if stale:
+        more = f" (and {len(stale) - 1} more; learn check lists them)" if len(stale) > 1 else ""
+        raise EditDoesNotApply(f"{stale[0]}{more}")
+    return write_versions(built, folder)

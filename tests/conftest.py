@@ -90,3 +90,13 @@ def zygote_pid(pool) -> int:
         except OSError:
             continue
     raise AssertionError("no zygote process found")
+
+
+def wrong_version_text(root: Path, slug: str, name: str) -> str:
+    """A known-wrong version of an exercise (solutions/<slug>/wrong.yaml) as a whole file's text."""
+    from grader.wrong_versions import build
+
+    solutions = root / "solutions" / slug
+    built, stale = build(solutions / f"{slug}.py", solutions / "wrong.yaml")
+    assert not stale, stale
+    return next(text for version, text in built if version.name == name)

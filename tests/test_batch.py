@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SUBMISSIONS, run_learn
+from conftest import SUBMISSIONS, run_learn, wrong_version_text
 
 EXPECTED = json.loads((SUBMISSIONS / "expected.json").read_text())
 TESTS = ["test_scale_values", "test_scale_keeps_float32", "test_total", "test_counter_handle",
@@ -86,7 +86,7 @@ def klass(tmp_path: Path, course: Path) -> Path:
         shutil.copy(SUBMISSIONS / f"{name}.py", folder / "scale.py")
         shutil.copy(SUBMISSIONS / "_good.py", folder / "_good.py")
     (root / "alice.py").write_text(reference_text(course))
-    shutil.copy(course / "solutions" / "scale" / "wrong" / "adds_factor.py", root / "bob.py")
+    (root / "bob.py").write_text(wrong_version_text(course, "scale", "adds_factor"))
     (root / "carol").mkdir()
     (root / "carol" / "notes.txt").write_text("I ran out of time")
     (root / "dave").mkdir()
@@ -146,7 +146,7 @@ def test_rerun_regrades_only_what_changed(course: Path, tmp_path: Path) -> None:
     klass = tmp_path / "class"
     klass.mkdir()
     (klass / "alice.py").write_text(reference_text(course))
-    shutil.copy(course / "solutions" / "scale" / "wrong" / "adds_factor.py", klass / "bob.py")
+    (klass / "bob.py").write_text(wrong_version_text(course, "scale", "adds_factor"))
     out = tmp_path / "grades"
     args = ("batch", str(klass), "--exercise", "scale", "--out", str(out))
     first = run_learn(*args)

@@ -6,6 +6,21 @@ from pathlib import Path
 
 from conftest import run_learn
 
+WRONG_ROUNDS = """
+- name: rounds_first
+  bug: rounds x before scaling it
+  edits:
+    - find: "return (x * factor).astype(x.dtype)"
+      replace: "return (np.round(x) * factor).astype(x.dtype)"
+"""
+WRONG_TOTAL = """
+- name: total_plus_one
+  bug: adds 1 to the total
+  edits:
+    - find: "return float(np.sum(x))"
+      replace: "return float(np.sum(x)) + 1"
+"""
+
 
 def test_sound_course_checks_out_with_a_catch_table(course: Path) -> None:
     done = run_learn("check", "--no-quiz")
@@ -19,9 +34,9 @@ def test_sound_course_checks_out_with_a_catch_table(course: Path) -> None:
 def test_planted_mistakes_are_all_listed(course: Path) -> None:
     solutions = course / "solutions" / "scale"
     reference = (solutions / "scale.py").read_text()
-    # 1. a "wrong" version that no test catches: the suite is too weak for it
-    (solutions / "wrong" / "rounds_half_up.py").write_text(
-        '"""Rounds before scaling (the suite never uses non-integers)."""\n' + reference)
+    # 1. a "wrong" version that no test catches: the suite never scales non-integers
+    with (solutions / "wrong.yaml").open("a") as wrong:
+        wrong.write(WRONG_ROUNDS)
     # 2. a stub that drifted from the reference's API
     stub = course / "exercises" / "scale" / "scale.py"
     stub.write_text(stub.read_text().replace("def total(x):", "def total(x, axis=None):"))
@@ -35,7 +50,7 @@ def test_planted_mistakes_are_all_listed(course: Path) -> None:
     done = run_learn("check", "--no-quiz")
     assert done.returncode == 1
     problems = done.stdout[done.stdout.index("problems:"):]
-    assert "scale: no test catches the wrong version rounds_half_up" in problems
+    assert "scale: no test catches the wrong version rounds_first" in problems
     assert "scale: total: the stub says (x, axis=None), the reference (x)" in problems
     assert "scale: README.md does not mention total" in problems
     assert "scale: the correct alternative loop.py fails test_total" in problems
@@ -64,3 +79,24 @@ def test_broken_manifest_lists_its_problems(course: Path) -> None:
     assert done.returncode == 1
     assert "points: must be greater than 0" in done.stdout
     assert "unknown key (did you mean 'title'?)" in done.stdout
+
+
+def test_an_edit_that_no_longer_applies_is_named_and_the_rest_still_graded(course: Path) -> None:
+    solutions = course / "solutions" / "scale"
+    with (solutions / "wrong.yaml").open("a") as wrong:
+        wrong.write(WRONG_TOTAL)
+    # The reference changes under the adds_factor edit (same behaviour, other spelling).
+    reference = solutions / "scale.py"
+    reference.write_text(reference.read_text().replace("(x * factor)", "(factor * x)"))
+    done = run_learn("check", "--no-quiz")
+    assert done.returncode == 1, done.stdout
+    line = next(number for number, text in
+                enumerate((solutions / "wrong.yaml").read_text().splitlines(), 1)
+                if "(x * factor)" in text)
+    stale = (f"scale: {solutions / 'wrong.yaml'}:{line}: adds_factor: the edit's find text "
+             f"'return (x * factor).astype(x.dtype)' is not in the reference; the reference "
+             f"changed since the edit was written")
+    assert stale in done.stdout
+    assert "✗ wrong versions: 1/2 caught" in done.stdout
+    assert "total_plus_one  .  .  x  .  ." in done.stdout   # the catch table of the others
+    assert "1 problem:" in done.stdout

@@ -42,7 +42,7 @@ def test_new_exercise_passes_check_as_is(course: Path) -> None:
     assert done.exit_code == 0, done.output
     for path in ("exercises/softmax_x/softmax_x.py", "exercises/softmax_x/README.md",
                  "solutions/softmax_x/softmax_x.py", "solutions/softmax_x/test_softmax_x.py",
-                 "solutions/softmax_x/wrong/off_by_one.py"):
+                 "solutions/softmax_x/wrong.yaml"):
         assert (course / path).is_file(), path
         assert path in done.output
     assert "# BEGIN SOLUTION" in (course / "solutions/softmax_x/softmax_x.py").read_text()
@@ -156,13 +156,11 @@ def test_negative_entries_become_zero(submission, reference):
     assert_close(submission.relu_fwd(x), want, name="relu_fwd(x)",
                  bugs={"leaky slope 0.01": np.where(x > 0, x, 0.01 * x)})
 ''')
-    (solutions / "wrong" / "off_by_one.py").unlink()
-    (solutions / "wrong" / "leaky.py").write_text('''"""Leaks 0.01 x for negative x."""
-import numpy as np
-
-
-def relu_fwd(x):
-    return np.where(x > 0, x, 0.01 * x)
+    (solutions / "wrong.yaml").write_text('''- name: leaky
+  bug: leaks 0.01 x for negative x
+  edits:
+    - find: "return np.maximum(x, 0).astype(x.dtype)"
+      replace: "return np.where(x > 0, x, 0.01 * x)"
 ''')
     stub = subprocess.run([sys.executable, "-m", "grader.stubs", str(solutions / "relu_fwd.py")],
                           capture_output=True, text=True, check=True).stdout
@@ -172,7 +170,7 @@ def relu_fwd(x):
     assert "leaky" in checked.stdout and "wrong versions: 1/1 caught" in checked.stdout
 
 
-@pytest.mark.parametrize("args", [["new", "--help"], ["batch", "--help"],
+@pytest.mark.parametrize("args", [["new", "--help"], ["batch", "--help"], ["wrong", "--help"],
                                   ["export", "gradescope", "--help"]])
 def test_instructor_help_imports_nothing_heavy(shipped_course, args) -> None:
     done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True,

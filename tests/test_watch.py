@@ -10,11 +10,10 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from conftest import SUBMISSIONS
+from conftest import FIXTURES, SUBMISSIONS, wrong_version_text
 from grader.progress import ProgressStore
 
-WRONG = (Path(__file__).parent / "fixtures" / "course" / "solutions" / "scale" / "wrong"
-         / "adds_factor.py").read_text()
+WRONG = wrong_version_text(FIXTURES / "course", "scale", "adds_factor")
 RIGHT = (SUBMISSIONS / "_good.py").read_text()
 
 
