@@ -5,6 +5,10 @@ blanked (same public names and signatures); the stub grades "not attempted" on e
 the reference gets full marks twice with the same result; every correct alternative passes;
 every known-wrong version fails at least one test, with a table of which tests catch which
 version; hints exist; the README names the API. Then the question bank is checked too.
+
+Two things are warned about without failing the check: tests worth fractional points (the
+manifest's points are not the sum of the suite's weights) and an exercise with no correct
+alternative (nothing shows that the suite accepts more than the reference's own style).
 """
 from __future__ import annotations
 
@@ -30,6 +34,7 @@ class ExerciseCheck:
     slug: str
     lines: list[str] = field(default_factory=list)      # the report, for the terminal
     problems: list[str] = field(default_factory=list)   # each a one-line problem
+    warnings: list[str] = field(default_factory=list)   # each a one-line warning (not a failure)
 
 
 def public_api(source: str) -> dict[str, str]:
@@ -84,6 +89,24 @@ def _same(first: GradeResult, second: GradeResult) -> bool:
     return key(first) == key(second)
 
 
+def _fractional_points(result: GradeResult, points: float) -> str | None:
+    """A warning when some test is worth a fractional number of points (None otherwise)."""
+    worth = [t.max_score for t in result.tests]
+    odd = [t for t in result.tests if abs(t.max_score - round(t.max_score)) > 1e-6]
+    if not odd or not worth or min(worth) <= 0:
+        return None
+    shown = ", ".join(f"{t.name} {t.max_score:.2f}" for t in odd[:2])
+    shown += f" and {len(odd) - 2} more" if len(odd) > 2 else ""
+    # Each test's share is weight * points / (sum of weights): dividing by the smallest share
+    # gives the weights back up to a common factor, so their sum makes every share whole.
+    ratios = [w / min(worth) for w in worth]
+    if all(abs(r - round(r)) < 1e-6 for r in ratios):
+        fix = f"points: {round(sum(ratios))} in course.yaml (not {points:g}) makes every test whole"
+    else:
+        fix = "make points in course.yaml the sum of the suite's @pytest.mark.points weights"
+    return f"tests worth fractional points ({shown}): {fix}"
+
+
 def catch_table(names: list[str], results: list[GradeResult]) -> list[str]:
     """Rows: wrong versions; columns: tests (numbered); x where the test catches the version."""
     tests = [t.name for t in results[0].tests] if results else []
@@ -111,6 +134,10 @@ def check_exercise(course: Course, exercise: Exercise, pool: WorkerPool,
         report.lines.extend(f"      {p}" for p in problems)
         report.problems.extend(f"{exercise.slug}: {p}" for p in problems)
 
+    def warn(text: str) -> None:
+        report.lines.append(f"  ! {text}")
+        report.warnings.append(f"{exercise.slug}: {text}")
+
     def run(path: Path) -> GradeResult:
         progress(f"{exercise.slug}: grading {path.name}")
         return grade(course, exercise, path, pool=pool)
@@ -134,13 +161,20 @@ def check_exercise(course: Course, exercise: Exercise, pool: WorkerPool,
         problems.append("the reference graded differently on a second run (not deterministic)")
     verdict(not problems, f"reference: {first.score:g}/{first.max_score:g} points, "
             f"the same twice ({first.execution_time:.1f} s)", problems)
+    fractional = _fractional_points(first, exercise.points)
+    if fractional:
+        warn(fractional)
 
     alternatives = exercise.alternatives()
     results = [run(path) for path in alternatives]
     problems = [f"the correct alternative {p.name} fails {', '.join(t.name for t in r.tests if not t.passed)}"
                 for p, r in zip(alternatives, results) if not r.passed]
-    verdict(not problems, f"alternatives: {len(alternatives) - len(problems)}/{len(alternatives)} pass",
-            problems)
+    if alternatives:
+        verdict(not problems, f"alternatives: {len(alternatives) - len(problems)}/"
+                f"{len(alternatives)} pass", problems)
+    else:
+        warn(f"no correct alternative in {exercise.solution_folder.name}/alternatives/: add one "
+             f"written in another style, to show the suite accepts more than the reference")
 
     with tempfile.TemporaryDirectory(prefix="learn-wrong-") as folder:
         try:

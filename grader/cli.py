@@ -24,6 +24,7 @@ _LAZY_COMMANDS = {
     "export": "grader.instructor_cli:export",
     "doctor": "grader.doctor:doctor",
     "wrong": "grader.instructor_cli:wrong",
+    "course": "grader.instructor_cli:course",
 }
 
 
@@ -209,8 +210,10 @@ def check(slugs: tuple[str, ...], no_quiz: bool) -> None:
 
     For each exercise: the manifest entry, README and hints; the stub against the reference;
     the stub grades "not attempted"; the reference gets full marks twice; alternatives pass;
-    every wrong version is caught (with a table of which tests catch which). Exit status 1
-    when anything is wrong, with every problem listed.
+    every wrong version of solutions/<slug>/wrong.yaml applies and is caught (with a table of
+    which tests catch which). Warns, without failing, about tests worth fractional points
+    and exercises with no correct alternative. Exit status 1 when anything is wrong, with
+    every problem listed.
 
     \b
     Examples:
@@ -232,12 +235,14 @@ def check(slugs: tuple[str, ...], no_quiz: bool) -> None:
         sys.exit(1)
     course = load_course(root)
     exercises = [course.get(slug) for slug in slugs] if slugs else list(course.exercises)
+    warnings: list[str] = []
     with Pools() as pools:
         for exercise in exercises:
             click.echo(click.style(f"{exercise.slug} · {exercise.title}", bold=True))
             report = check_exercise(course, exercise, pools.get(exercise))
             click.echo("\n".join(report.lines))
             problems += report.problems
+            warnings += report.warnings
     if not no_quiz and (root / "question_bank").is_dir():
         from grader.quiz.check import check_bank
 
@@ -246,6 +251,11 @@ def check(slugs: tuple[str, ...], no_quiz: bool) -> None:
         click.echo(f"  {'✓' if not bank.problems else '✗'} {bank.summary()}" if not bank.problems
                    else f"  ✗ {len(bank.problems)} problems in the question bank")
         problems += [str(p) for p in bank.problems]
+    if warnings:
+        click.echo(click.style(f"\n{len(warnings)} warning{'s' * (len(warnings) > 1)} "
+                               f"(worth fixing, not failures):", fg="yellow", bold=True))
+        for warning in warnings:
+            click.echo(f"  {warning}")
     if problems:
         click.echo(click.style(f"\n{len(problems)} problem{'s' * (len(problems) > 1)}:",
                                fg="red", bold=True))

@@ -1,4 +1,5 @@
-"""Instructor commands: `learn new`, `learn batch`, `learn export gradescope`, `learn wrong`.
+"""Instructor commands: `learn new`, `learn batch`, `learn export gradescope`, `learn wrong`,
+`learn course copy`.
 
 Thin: parse, call grader/scaffold.py, grader/batch.py, grader/export.py or
 grader/wrong_versions.py, render. Loaded only when one of them is used (see _LAZY_COMMANDS in
@@ -18,14 +19,19 @@ import click
 @click.option("--title", required=True, help="The exercise's title, as learners see it.")
 @click.option("--topic", required=True,
               help="A topic id from question_bank/syllabus.yaml (e.g. normalization).")
-@click.option("--points", type=click.FloatRange(min=0, min_open=True), default=10,
-              show_default=True, help="The exercise's total points.")
-def new(slug: str, title: str, topic: str, points: float) -> None:
+@click.option("--points", type=click.IntRange(min=2), default=3, show_default=True,
+              help="The exercise's total points, a whole number: the two scaffolded tests "
+                   "weigh points - 1 and 1, so each is worth whole points.")
+def new(slug: str, title: str, topic: str, points: int) -> None:
     """Create a new exercise from templates and add it to the course manifest.
 
     Writes the reference (with solution markers), the stub made from it, the README, a
-    hidden suite and one known-wrong version, all of which pass `learn check` as they are;
-    then lists the placeholders to replace. Nothing existing is overwritten.
+    hidden suite with whole points per test, and wrong.yaml with one known-wrong version (an
+    edit of the reference), all of which pass `learn check` as they are; then lists the
+    placeholders to replace. Nothing existing is overwritten.
+
+    The course must be editable: a clone, or a copy made with `learn course copy DIR` and
+    selected with LEARN_COURSE=DIR (the course inside a pip-installed package is not).
 
     \b
     Example:
@@ -177,3 +183,37 @@ def wrong(slug: str, out: Path | None) -> None:
     if written:
         first = shown_path(written[0][1])
         click.echo(f"Grade one: learn grade {slug} --file {first}")
+
+
+@click.group()
+def course() -> None:
+    """The course in use: make an editable copy of it.
+
+    Example: learn course copy ~/my-course
+    """
+
+
+@course.command("copy")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def copy_command(folder: Path) -> None:
+    """Copy the course in use to FOLDER (new or empty), to edit it or add exercises.
+
+    Copies course.yaml, exercises/, solutions/ and question_bank/. After a plain
+    `pip install`, the course inside the package is read-only: copy it, then point
+    LEARN_COURSE at the copy so that learn new, learn check and learning itself use it.
+
+    \b
+    Example:
+      learn course copy ~/my-course
+      export LEARN_COURSE=~/my-course
+    """
+    from grader.paths import COURSE_ENV, course_root, shown_path
+    from grader.scaffold import copy_course
+
+    source = course_root()
+    parts = copy_course(source, folder)
+    click.echo(f"Copied the course ({', '.join(parts)}) from {shown_path(source)} "
+               f"to {shown_path(folder)}.")
+    click.echo("To use the copy, set (and keep it in your shell profile):")
+    click.echo(f"  export {COURSE_ENV}={folder.resolve()}")
+    click.echo("Then learn new, learn check and every other command work on it.")

@@ -13,7 +13,10 @@ from __future__ import annotations
 import importlib.util
 import json
 import keyword
+import os
 import re
+import shutil
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,11 +26,12 @@ import yaml
 
 from grader.course import check_manifest
 from grader.errors import UserError
-from grader.paths import MANIFEST_NAME, is_bundled
+from grader.paths import COURSE_ENV, MANIFEST_NAME, is_bundled
 from grader.stubs import make_stub
 from grader.yamlfile import did_you_mean, load_yaml
 
 TEMPLATES = Path(__file__).parent / "templates" / "exercise"
+COURSE_PARTS = (MANIFEST_NAME, "exercises", "solutions", "question_bank")
 _SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -112,14 +116,20 @@ def _entry_text(manifest_text: str, values: dict[str, str]) -> tuple[str, int]:
     return "\n".join(entry) + "\n", at
 
 
-def create_exercise(root: Path, slug: str, title: str, topic: str, points: float = 10) -> Scaffold:
-    """Write a new exercise's files under root and append its entry to the manifest."""
+def create_exercise(root: Path, slug: str, title: str, topic: str, points: int = 3) -> Scaffold:
+    """Write a new exercise's files under root and append its entry to the manifest.
+
+    points is the exercise's total, a whole number of at least 2: the scaffolded suite's two
+    tests weigh points - 1 and 1, so every test is worth whole points.
+    """
     validate_slug(slug)
     if not title.strip():
         raise UserError("--title must not be empty")
+    if isinstance(points, bool) or not isinstance(points, int) or points < 2:
+        raise UserError(f"--points must be a whole number of at least 2, got {points!r}")
     if is_bundled(root):
-        raise UserError("the installed course cannot be edited: set LEARN_COURSE to your "
-                        "course folder (a copy of the course)")
+        raise UserError(f"the installed course cannot be edited: make an editable copy with "
+                        f"`learn course copy DIR`, then set {COURSE_ENV}=DIR and run learn new again")
     manifest = root / MANIFEST_NAME
     before = check_manifest(root)
     if before:
@@ -130,7 +140,8 @@ def create_exercise(root: Path, slug: str, title: str, topic: str, points: float
     if slug in [e.get("slug") for e in data.get("exercises", []) if isinstance(e, dict)]:
         raise UserError(f"the course already has an exercise named '{slug}'")
     values = {"slug": slug, "title": title.strip(), "title_yaml": json.dumps(title.strip()),
-              "topic_yaml": json.dumps(topic), "points": f"{points:g}"}
+              "topic_yaml": json.dumps(topic), "points": str(points),
+              "first_points": str(points - 1)}
     reference = _render("reference.py.tmpl", values)
     planned = {
         Path("exercises", slug, f"{slug}.py"): make_stub(reference, f"{slug}.py"),
@@ -193,5 +204,35 @@ def next_steps(made: Scaffold) -> list[str]:
         f"solutions/{s}/wrong.yaml: one entry per realistic bug, each a find/replace edit of "
         f"the reference (off_by_one is a placeholder)",
         f"{MANIFEST_NAME} line {made.manifest_line}: the hints (the one there says TODO), "
-        f"points, and any forbidden shortcuts or limits",
+        f"points (the sum of the suite's @pytest.mark.points weights, so every test is worth "
+        f"whole points), and any forbidden shortcuts or limits",
     ]
+
+
+def copy_course(source: Path, target: Path) -> list[str]:
+    """Copy the course at source into target (a new or empty folder); the parts copied.
+
+    The copy is writable by its owner even when the source is not (an installed package).
+    """
+    source, target = source.resolve(), target.expanduser().resolve()
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise UserError(f"{target} exists and is not an empty folder: choose a new one")
+    if target.is_relative_to(source):
+        raise UserError(f"{target} is inside the course being copied ({source}): choose a "
+                        f"folder outside it")
+    target.mkdir(parents=True, exist_ok=True)
+    copied = []
+    for part in COURSE_PARTS:
+        path = source / part
+        if path.is_dir():
+            shutil.copytree(path, target / part, copy_function=shutil.copyfile,
+                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        elif path.is_file():
+            shutil.copyfile(path, target / part)
+        else:
+            continue
+        copied.append(part)
+    for folder, _, files in os.walk(target):   # copytree keeps the source folders' modes
+        for path in [folder, *(os.path.join(folder, name) for name in files)]:
+            os.chmod(path, os.stat(path).st_mode | stat.S_IWUSR)
+    return copied

@@ -123,12 +123,19 @@ def apply_edits(reference: str, version: WrongVersion, wrong_file: Path) -> str:
     for edit in version.edits:
         count = text.count(edit.find)
         if count != 1:
-            shown = edit.find.strip().splitlines()[0][:60] if edit.find.strip() else edit.find
-            why = "is not in the reference" if count == 0 else f"stands {count} times in the reference"
-            raise EditDoesNotApply(
-                f"{wrong_file}:{edit.line}: {version.name}: the edit's find text {shown!r} {why}"
-                + ("; the reference changed since the edit was written" if count == 0
-                   else "; give it more surrounding lines"))
+            lines = [line.strip() for line in edit.find.splitlines() if line.strip()] or [edit.find]
+            if count == 0:
+                # Name the first line that is missing: in a several-line find, the first
+                # line may well be there still.
+                shown = next((line for line in lines if line not in text), lines[0])
+                what = "the edit's find text" if len(lines) == 1 else "a line of the edit's find text"
+                why = "is not in the reference; the reference changed since the edit was written"
+            else:
+                shown, what = lines[0], "the edit's find text"
+                why = f"stands {count} times in the reference; give it more surrounding lines"
+            shown = shown if len(shown) <= 70 else shown[:67] + "..."
+            raise EditDoesNotApply(f"{wrong_file}:{edit.line}: {version.name}: {what} "
+                                   f"{shown!r} {why}")
         text = text.replace(edit.find, edit.replace, 1)
     return _with_bug_docstring(text, version.bug)
 

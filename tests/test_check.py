@@ -29,6 +29,25 @@ def test_sound_course_checks_out_with_a_catch_table(course: Path) -> None:
     assert "adds_factor     x  x  .  .  ." in done.stdout   # which tests catch which version
     assert "tests that catch no wrong version: 3, 4, 5" in done.stdout
     assert done.stdout.rstrip().endswith("The course checks out.")
+    # Warnings, not failures: 10 points over weights 2, 1, 1, 1, 1; no correct alternative.
+    warnings = done.stdout[done.stdout.index("2 warnings (worth fixing, not failures):"):]
+    assert ("scale: tests worth fractional points (test_scale_values 3.33, "
+            "test_scale_keeps_float32 1.67 and 3 more): points: 6 in course.yaml (not 10) "
+            "makes every test whole") in warnings
+    assert "scale: no correct alternative in scale/alternatives/" in warnings
+
+
+def test_whole_points_and_an_alternative_leave_no_warning(course: Path) -> None:
+    manifest = course / "course.yaml"
+    manifest.write_text(manifest.read_text().replace("points: 10", "points: 6"))
+    solutions = course / "solutions" / "scale"
+    (solutions / "alternatives").mkdir()
+    (solutions / "alternatives" / "multiply.py").write_text(
+        (solutions / "scale.py").read_text().replace("(x * factor)", "np.multiply(x, factor)"))
+    done = run_learn("check", "--no-quiz")
+    assert done.returncode == 0, done.stdout
+    assert "reference: 6/6 points" in done.stdout and "alternatives: 1/1 pass" in done.stdout
+    assert "warning" not in done.stdout and "\n  ! " not in done.stdout
 
 
 def test_planted_mistakes_are_all_listed(course: Path) -> None:

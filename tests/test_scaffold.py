@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from conftest import run_learn
+from conftest import FIXTURES, run_learn
 from grader.cli import cli
 from test_startup import PROBE
 
@@ -53,6 +54,23 @@ def test_new_exercise_passes_check_as_is(course: Path) -> None:
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "wrong versions: 1/1 caught" in checked.stdout
     assert "The course checks out." in checked.stdout
+    assert "reference: 3/3 points" in checked.stdout        # whole points per test: 2 and 1
+    assert "softmax_x: tests worth fractional points" not in checked.stdout
+    assert "softmax_x: no correct alternative" in checked.stdout   # a reminder, not a failure
+    wrong_yaml = (course / "solutions/softmax_x/wrong.yaml").read_text()
+    assert "- name: off_by_one" in wrong_yaml and "find:" in wrong_yaml
+
+
+def test_points_are_shared_in_whole_numbers(course: Path) -> None:
+    done = new("clip_y", "--title", "Clip", "--topic", "basics", "--points", "7")
+    assert done.exit_code == 0, done.output
+    suite = (course / "solutions/clip_y/test_clip_y.py").read_text()
+    assert "@pytest.mark.points(6)" in suite and "@pytest.mark.points(1)" in suite
+    assert yaml.safe_load((course / "course.yaml").read_text())["exercises"][1]["points"] == 7
+    for points in ("2.5", "1", "0"):
+        refused = new("clip_z", "--title", "Clip", "--topic", "basics", "--points", points)
+        assert refused.exit_code == 2 and "--points" in refused.output
+    assert not (course / "solutions" / "clip_z").exists()
 
 
 def test_manifest_append_keeps_comments_and_order(course: Path) -> None:
@@ -171,9 +189,57 @@ def test_negative_entries_become_zero(submission, reference):
 
 
 @pytest.mark.parametrize("args", [["new", "--help"], ["batch", "--help"], ["wrong", "--help"],
-                                  ["export", "gradescope", "--help"]])
+                                  ["course", "copy", "--help"], ["export", "gradescope", "--help"]])
 def test_instructor_help_imports_nothing_heavy(shipped_course, args) -> None:
     done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True,
                           env={**os.environ}, timeout=60)
     line = [l for l in done.stderr.splitlines() if l.startswith("HEAVY:")][-1]
     assert line == "HEAVY: ", f"`learn {' '.join(args)}` imported {line[7:]}"
+
+
+def installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Lay the fixture course out as a plain `pip install` does (inside the package) and use it."""
+    import grader.paths
+
+    package = tmp_path / "site-packages" / "grader"
+    shutil.copytree(FIXTURES / "course", package / "_course")
+    monkeypatch.setattr(grader.paths, "_PACKAGE_DIR", package)
+    monkeypatch.delenv("LEARN_COURSE", raising=False)
+    return package / "_course"
+
+
+def test_installed_course_is_copied_before_adding_exercises(tmp_path: Path, state_dir: Path,
+                                                           monkeypatch) -> None:
+    bundled = installed(tmp_path, monkeypatch)
+    before = snapshot(bundled)
+    refused = new("relu_x", "--title", "ReLU", "--topic", "basics")
+    assert refused.exit_code == 2
+    assert refused.output.strip() == (
+        "error: the installed course cannot be edited: make an editable copy with "
+        "`learn course copy DIR`, then set LEARN_COURSE=DIR and run learn new again")
+
+    mine = tmp_path / "my-course"
+    done = CliRunner().invoke(cli, ["course", "copy", str(mine)], catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    assert f"export LEARN_COURSE={mine}" in done.output
+    assert snapshot(mine) == before                        # the whole course, as shipped
+    os.chmod(bundled / "course.yaml", 0o444)                # a read-only install...
+    again = tmp_path / "again"
+    assert CliRunner().invoke(cli, ["course", "copy", str(again)]).exit_code == 0
+    assert os.access(again / "course.yaml", os.W_OK)        # ...still gives an editable copy
+
+    monkeypatch.setenv("LEARN_COURSE", str(mine))
+    assert new("relu_x", "--title", "ReLU", "--topic", "basics").exit_code == 0
+    assert (mine / "solutions" / "relu_x" / "wrong.yaml").is_file()
+    os.chmod(bundled / "course.yaml", 0o644)
+    assert snapshot(bundled) == before
+
+
+def test_course_copy_refuses_a_folder_in_use(course: Path, tmp_path: Path) -> None:
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "notes.txt").write_text("mine")
+    for target in (tmp_path / "full", course / "inside"):
+        done = CliRunner().invoke(cli, ["course", "copy", str(target)], catch_exceptions=False)
+        assert done.exit_code == 2 and len(done.output.strip().splitlines()) == 1, done.output
+    assert (tmp_path / "full" / "notes.txt").read_text() == "mine"
+    assert not (course / "inside").exists()

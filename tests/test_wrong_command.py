@@ -76,3 +76,38 @@ def test_an_exercise_without_wrong_yaml_says_so(course: Path, tmp_path: Path) ->
     assert done.exit_code == 2
     assert "scale has no known-wrong versions" in done.output
     assert wrong("nope").exit_code == 2
+
+
+NO_ZERO_CHECK = """
+- name: no_zero_check
+  bug: forgets to reject factor 0
+  edits:
+    - find: |2
+            if factor == 0:
+                raise ValueError("factor must not be 0")
+      replace: ""
+"""
+
+
+def test_stale_messages_name_the_missing_line_or_the_ambiguity(course: Path,
+                                                               tmp_path: Path) -> None:
+    solutions = course / "solutions" / "scale"
+    with (solutions / "wrong.yaml").open("a") as wrong_file:
+        wrong_file.write(NO_ZERO_CHECK)
+    assert wrong("scale", "--out", str(tmp_path / "ok")).exit_code == 0
+    assert "raise ValueError" not in (tmp_path / "ok" / "no_zero_check.py").read_text()
+
+    reference = solutions / "scale.py"
+    reference.write_text(reference.read_text().replace("must not be 0", "cannot be 0"))
+    done = wrong("scale", "--out", str(tmp_path / "stale"))
+    assert done.exit_code == 2
+    assert ("no_zero_check: a line of the edit's find text "
+            "'raise ValueError(\"factor must not be 0\")' is not in the reference") in done.output
+
+    (solutions / "wrong.yaml").write_text(
+        "- name: ambiguous\n  bug: b\n  edits:\n    - find: 'self.n'\n      replace: 'self.count'\n")
+    done = wrong("scale", "--out", str(tmp_path / "ambiguous"))
+    assert done.exit_code == 2
+    assert (f"{solutions / 'wrong.yaml'}:4: ambiguous: the edit's find text 'self.n' stands 3 times "
+            f"in the reference; give it more surrounding lines") in done.output
+    assert not (tmp_path / "stale").exists() and not (tmp_path / "ambiguous").exists()
