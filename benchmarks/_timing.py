@@ -35,13 +35,16 @@ def learn(*args: str) -> list[str]:
 
 
 def course_with_references(env: dict[str, str]) -> Path:
-    """A copy of the course whose exercise files are the reference solutions."""
+    """A copy of the course, and a workspace in env's state folder holding the references."""
     from grader.course import load_course
     from grader.paths import course_root
+    from grader.workspace import learner_file
 
     target = Path(tempfile.mkdtemp(prefix="learn-bench-course-")) / "course"
     shutil.copytree(course_root(), target)
-    for exercise in load_course(target).exercises:
-        shutil.copyfile(exercise.reference, exercise.stub)
+    os.environ["LEARN_HOME"] = env["LEARN_HOME"]  # learner_file() below: the same workspace
+    course = load_course(target)
+    for exercise in course.exercises:
+        shutil.copyfile(exercise.reference, learner_file(course, exercise))
     env["LEARN_COURSE"] = str(target)
     return target

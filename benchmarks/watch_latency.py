@@ -24,9 +24,12 @@ def measure(slug: str, saves: int) -> list[float]:
     env = scratch_environment()
     course = course_with_references(env)
     from grader.course import load_course
+    from grader.workspace import learner_file
     from grader.wrong_versions import build
 
-    exercise = load_course(course).get(slug)
+    loaded = load_course(course)
+    exercise = loaded.get(slug)
+    mine = learner_file(loaded, exercise)
     right = exercise.reference.read_text()
     built, _ = build(exercise.reference, exercise.wrong_file)
     wrong = built[0][1]                       # the first known-wrong version, as a whole file
@@ -37,7 +40,7 @@ def measure(slug: str, saves: int) -> list[float]:
     latencies = []
     for index in range(saves):
         time.sleep(0.3)  # let the screen settle: each save is one separate edit
-        exercise.stub.write_text(wrong if index % 2 == 0 else right)
+        mine.write_text(wrong if index % 2 == 0 else right)
         started = time.perf_counter()
         child.expect(VERDICT)
         latencies.append(time.perf_counter() - started)

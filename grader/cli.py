@@ -150,27 +150,54 @@ def hint(slug: str) -> None:
 
 
 @cli.command()
-@click.argument("slug")
+@click.argument("slug", required=False)
+@click.option("--all", "all_", is_flag=True, help="Reset every exercise of the course.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
-def reset(slug: str, yes: bool) -> None:
+def reset(slug: str | None, all_: bool, yes: bool) -> None:
     """Restore an exercise's original stub; your version is backed up first.
 
-    Example: learn reset layer_norm
+    \b
+    Examples:
+      learn reset layer_norm
+      learn reset --all
     """
     from grader.course import load_course
     from grader.workspace import learner_file, reset as reset_file
 
+    if all_ == bool(slug):
+        raise UserError("name one exercise (learn reset layer_norm) or use --all")
     course = load_course()
-    exercise = course.get(slug)
-    path = learner_file(course, exercise)
-    if not yes and not click.confirm(f"Replace {shown_path(path)} with the original stub?"):
+    exercises = list(course.exercises) if all_ else [course.get(slug or "")]
+    if all_:
+        question = (f"Replace your files of all {len(exercises)} exercises with the original "
+                    f"stubs?" if len(exercises) > 1 else
+                    "Replace your file of the course's one exercise with its original stub?")
+    else:
+        question = f"Replace {shown_path(learner_file(course, exercises[0]))} with the original stub?"
+    if not yes and not click.confirm(question):
         click.echo("Nothing changed.")
         return
-    saved = reset_file(course, exercise)
-    if saved is None:
-        click.echo(f"{shown_path(path)} already is the original stub.")
-    else:
-        click.echo(f"Restored {shown_path(path)}. Your version is saved as {saved}")
+    for exercise in exercises:
+        path = learner_file(course, exercise)
+        saved = reset_file(course, exercise)
+        if saved is None:
+            click.echo(f"{shown_path(path)} already is the original stub.")
+        else:
+            click.echo(f"Restored {shown_path(path)}. Your version is saved as {saved}")
+
+
+@cli.command()
+@click.argument("slug")
+def edit(slug: str) -> None:
+    """Open your file of an exercise in your editor ($VISUAL, else $EDITOR).
+
+    Example: EDITOR=nano learn edit adam
+    """
+    from grader.course import load_course
+    from grader.workspace import learner_file, open_in_editor
+
+    course = load_course()
+    open_in_editor(learner_file(course, course.get(slug)))
 
 
 @cli.command()

@@ -39,6 +39,16 @@ def course(tmp_path: Path, state_dir: Path, monkeypatch: pytest.MonkeyPatch) -> 
     return root
 
 
+@pytest.fixture
+def mine(course: Path, state_dir: Path) -> Path:
+    """The learner's own file of the fixture exercise, in the workspace (made from the stub)."""
+    from grader.course import load_course
+    from grader.workspace import learner_file
+
+    loaded = load_course(course)
+    return learner_file(loaded, loaded.get("scale"))
+
+
 def run_learn(*args: str, stdin: str = "", cwd: Path | None = None, timeout: float = 120,
               env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """Run the real `learn` command in a subprocess with the test's environment (plus env)."""

@@ -20,11 +20,13 @@ def test_course_table_lists_exercises_and_next_step(course) -> None:
     assert "Next: `learn show scale`" in result.output
 
 
-def test_show_prints_readme_and_the_file_to_edit(course) -> None:
+def test_show_prints_readme_and_the_file_to_edit(course, state_dir) -> None:
     result = invoke("show", "scale")
     assert result.exit_code == 0
-    assert "# Scale an array" in result.output
-    assert "exercises/scale/scale.py" in result.output
+    assert "Scale an array" in result.output
+    mine = state_dir / "workspace" / "scale" / "scale.py"
+    assert f"Edit:  {mine}" in result.output
+    assert mine.read_text() == (course / "exercises" / "scale" / "scale.py").read_text()
 
 
 def test_unknown_exercise_is_one_line_with_suggestion(course) -> None:
@@ -51,8 +53,7 @@ def test_hints_are_progressive_and_remembered(course) -> None:
     assert "0/2" not in invoke().output and "2/2" in invoke().output
 
 
-def test_reset_backs_up_and_restores_the_stub(course, state_dir) -> None:
-    mine = course / "exercises" / "scale" / "scale.py"
+def test_reset_backs_up_and_restores_the_stub(mine, state_dir) -> None:
     stub = mine.read_text()
     mine.write_text("def scale(x, factor):\n    return x\n")
     declined = invoke("reset", "scale", input="n\n")
@@ -74,8 +75,7 @@ def test_solution_only_after_passing(course) -> None:
     assert "BEGIN SOLUTION" not in forced.stdout and "return float(np.sum(x))" in forced.stdout
 
 
-def test_passing_grade_is_recorded_and_unlocks_the_solution(course) -> None:
-    mine = course / "exercises" / "scale" / "scale.py"
+def test_passing_grade_is_recorded_and_unlocks_the_solution(course, mine) -> None:
     mine.write_text((SUBMISSIONS / "_good.py").read_text())
     done = run_learn("grade", "scale")
     assert done.returncode == 0, done.stdout + done.stderr
@@ -107,3 +107,50 @@ def test_broken_manifest_is_one_line_naming_file_line_and_key(course) -> None:
     line = done.stderr.strip()
     assert "\n" not in line and "course.yaml:" in line
     assert "pionts" in line and "did you mean 'points'" in line
+
+
+def _tree(root) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_the_course_folder_stays_as_shipped(course, mine) -> None:
+    shipped = _tree(course)
+    mine.write_text((SUBMISSIONS / "_good.py").read_text())
+    assert run_learn("grade", "scale").returncode == 0
+    assert run_learn("reset", "scale", "--yes").returncode == 0
+    assert _tree(course) == shipped
+    check = run_learn("check", "--no-quiz")
+    assert check.returncode == 0, check.stdout
+
+
+def test_edit_opens_the_workspace_file_in_the_editor(mine, tmp_path, monkeypatch) -> None:
+    editor = tmp_path / "fake editor"
+    editor.write_text("#!/bin/sh\necho \"# touched by $1 $2\" >> \"$2\"\n")
+    editor.chmod(0o755)
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setenv("EDITOR", f"'{editor}' --flag")
+    assert invoke("edit", "scale").exit_code == 0
+    assert mine.read_text().endswith(f"# touched by --flag {mine}\n")
+
+
+def test_edit_without_a_usable_editor_is_one_line(mine, monkeypatch) -> None:
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.delenv("EDITOR", raising=False)
+    unset = run_learn("edit", "scale")
+    assert unset.returncode == 2 and unset.stderr.count("\n") == 1
+    assert "set $VISUAL or $EDITOR" in unset.stderr and str(mine) in unset.stderr
+    monkeypatch.setenv("VISUAL", "/no/such/editor")
+    missing = run_learn("edit", "scale")
+    assert missing.returncode == 2 and missing.stderr.count("\n") == 1
+    assert "cannot start the editor '/no/such/editor' (from $VISUAL)" in missing.stderr
+
+
+def test_reset_all_restores_every_exercise(mine, state_dir) -> None:
+    stub = mine.read_text()
+    mine.write_text("def scale(x, factor):\n    return x\n")
+    declined = run_learn("reset", "--all", stdin="n\n")
+    assert "Nothing changed" in declined.stdout and mine.read_text().endswith("return x\n")
+    done = run_learn("reset", "--all", stdin="y\n")
+    assert done.returncode == 0 and "Your version is saved as" in done.stdout
+    assert mine.read_text() == stub
+    assert run_learn("reset").returncode == 2 and run_learn("reset", "scale", "--all").returncode == 2

@@ -70,9 +70,8 @@ def save(path: Path, text: str) -> None:
     path.write_text(text)
 
 
-def test_wrong_then_right_save_then_quit(watcher, course, state_dir) -> None:
+def test_wrong_then_right_save_then_quit(watcher, mine) -> None:
     child = watcher()
-    mine = course / "exercises" / "scale" / "scale.py"
     save(mine, WRONG)
     child.expect("likely mistake: added the factor instead of multiplying")
     child.expect("3/5 tests passed")
@@ -104,9 +103,8 @@ def test_hint_and_list_keys(watcher) -> None:
     child.expect(pexpect.EOF)
 
 
-def test_rename_saves_bursts_syntax_errors_and_a_missing_file(watcher, course) -> None:
+def test_rename_saves_bursts_syntax_errors_and_a_missing_file(watcher, mine) -> None:
     child = watcher()
-    mine = course / "exercises" / "scale" / "scale.py"
     temporary = mine.with_name(".scale.py.swp")
     temporary.write_text(WRONG)
     os.replace(temporary, mine)  # how many editors save
@@ -122,10 +120,10 @@ def test_rename_saves_bursts_syntax_errors_and_a_missing_file(watcher, course) -
     child.expect(pexpect.EOF)
 
 
-def test_polling_fallback_sees_saves(watcher, course) -> None:
+def test_polling_fallback_sees_saves(watcher, mine) -> None:
     child = watcher("--poll")
     assert "(polling)" in child.before
-    save(course / "exercises" / "scale" / "scale.py", RIGHT)
+    save(mine, RIGHT)
     child.expect("All 5 tests passed")
     child.sendintr()
     child.expect("Stopped watching.")
