@@ -88,6 +88,7 @@ def show(slug: str) -> None:
     Example: learn show he_init
     """
     from grader.course import load_course
+    from grader.next_steps import quiz_line
     from grader.workspace import learner_file
 
     course = load_course()
@@ -97,6 +98,8 @@ def show(slug: str) -> None:
     click.echo("")
     click.echo(click.style(f"Edit:  {shown_path(path)}", bold=True))
     click.echo(f"Then:  learn grade {slug}     (learn hint {slug} when stuck)")
+    if quiz := quiz_line(course, exercise):
+        click.echo(quiz)
 
 
 @cli.command()
@@ -106,12 +109,13 @@ def show(slug: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the results document as JSON.")
 @click.option("--all", "all_", is_flag=True, help="Grade every exercise of the course.")
 def grade(slug: str | None, file_: Path | None, as_json: bool, all_: bool) -> None:
-    """Grade an exercise against its hidden tests.
+    """Grade an exercise against its hidden tests (without SLUG: the exercise you are on).
 
     Exit status: 0 when every test passed, 1 when any failed, 2 on a usage or course error.
 
     \b
     Examples:
+      learn grade
       learn grade he_init
       learn grade he_init --file path/to/mine.py --json
       learn grade --all
@@ -119,10 +123,11 @@ def grade(slug: str | None, file_: Path | None, as_json: bool, all_: bool) -> No
     use_single_thread()
     from grader.grading import grade_command
 
-    if all_ == bool(slug):
-        raise UserError("name one exercise (learn grade he_init) or use --all")
-    if all_ and file_:
-        raise UserError("--file grades one exercise: name it instead of --all")
+    if all_ and slug:
+        raise UserError("name one exercise (learn grade he_init) or use --all, not both")
+    if file_ and not slug:
+        raise UserError("--file grades a file as one exercise: name it (learn grade he_init "
+                        "--file mine.py)")
     sys.exit(grade_command(slug, file_, as_json, all_))
 
 
@@ -298,7 +303,7 @@ def check(slugs: tuple[str, ...], no_quiz: bool) -> None:
 def watch(slug: str | None, poll: bool) -> None:
     """Re-grade an exercise every time you save its file.
 
-    Follows the first exercise not passed yet unless you name one. Keys: h next hint,
+    Follows the exercise you are on unless you name one. Keys: h next hint,
     n next exercise (once passed), l course table, r re-run, q quit (Ctrl-C works too).
 
     \b
@@ -308,10 +313,10 @@ def watch(slug: str | None, poll: bool) -> None:
     """
     use_single_thread()
     from grader.course import load_course
-    from grader.watch import first_unpassed, watch as watch_loop
+    from grader.watch import exercise_to_watch, watch as watch_loop
 
     course = load_course()
-    watch_loop(course, course.get(slug) if slug else first_unpassed(course), force_polling=poll)
+    watch_loop(course, course.get(slug) if slug else exercise_to_watch(course), force_polling=poll)
 
 
 def main() -> None:

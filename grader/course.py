@@ -137,7 +137,8 @@ def check_manifest(root: Path) -> list[str]:
     return [str(problem) for problem in checker.problems]
 
 
-def _syllabus_topics(root: Path) -> list[str] | None:
+def syllabus_topics(root: Path) -> list[str] | None:
+    """The topic ids of the course's question bank; None when it has none (or it is broken)."""
     path = root / "question_bank" / "syllabus.yaml"
     if not path.is_file():
         return None
@@ -166,7 +167,7 @@ def _parse(data: Any, checker: Checker, root: Path) -> Course | None:
     if not isinstance(entries, list) or not entries:
         checker.add(line_of(data, "exercises"), "exercises", "expected a non-empty list")
         entries = []
-    topics = _syllabus_topics(root)
+    topics = syllabus_topics(root)
     first_line: dict[str, int] = {}
     for index, entry in enumerate(entries):
         where = f"exercises[{index}]"

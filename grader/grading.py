@@ -13,6 +13,7 @@ import click
 from grader.course import Course, Exercise, load_course
 from grader.errors import UserError
 from grader.isolation import WorkerPool
+from grader.next_steps import after_pass, current_exercise
 from grader.paths import shown_path
 from grader.progress import ProgressStore
 from grader.report import render_grade, summary_line
@@ -44,7 +45,12 @@ def grade_and_record(course: Course, exercise: Exercise, path: Path, pool: Worke
 def grade_command(slug: str | None, file_: Path | None, as_json: bool, all_: bool) -> int:
     """Run `learn grade`; return the exit status (0 all passed, 1 any failed)."""
     course = load_course()
-    exercises = list(course.exercises) if all_ else [course.get(slug or "")]
+    if all_:
+        exercises = list(course.exercises)
+    elif slug:
+        exercises = [course.get(slug)]
+    else:
+        exercises = [_exercise_in_progress(course)]
     # In a terminal, a line says which test is running (on stderr, erased when done).
     progress = ProgressLine() if not as_json and sys.stderr.isatty() else None
     try:
@@ -102,14 +108,18 @@ def _grade_all(course: Course, exercises: list[Exercise], file_: Path | None, as
         click.echo(click.style("Course summary", bold=True))
         for exercise, result in zip(exercises, results):
             click.echo(f"  {exercise.slug:<24} {click.unstyle(summary_line(result))}")
-    elif results[0].passed:
-        upcoming = _next_after(course, exercises[0])
-        if upcoming:
-            click.echo(f"Next: learn show {upcoming.slug}")
+    elif results[0].passed and file_ is None:  # a pass of the learner's own file
+        with ProgressStore.open() as store:
+            states = store.exercises()
+        click.echo("\n".join(after_pass(course, exercises[0], states)))
     return EXIT_PASSED if all(r.passed for r in results) else EXIT_FAILED
 
 
-def _next_after(course: Course, exercise: Exercise) -> Exercise | None:
-    slugs = [e.slug for e in course.exercises]
-    index = slugs.index(exercise.slug)
-    return course.exercises[index + 1] if index + 1 < len(slugs) else None
+def _exercise_in_progress(course: Course) -> Exercise:
+    """What `learn grade` without a slug grades: the exercise the learner is on."""
+    with ProgressStore.open() as store:
+        exercise = current_exercise(course, store.exercises())
+    if exercise is None:
+        raise UserError("every exercise has passed: name the one to grade (learn grade "
+                        f"{course.exercises[-1].slug}) or use --all")
+    return exercise

@@ -65,6 +65,7 @@ class ExerciseProgress:
     max_score: float | None = None
     passed_at: float | None = None   # unix time of the first passing grade
     hint_level: int = 0
+    last_attempt_at: float | None = None   # unix time of the latest grade
 
     @property
     def passed(self) -> bool:
@@ -157,10 +158,10 @@ class ProgressStore:
         """Progress of every exercise that has any, by slug."""
         rows = self._read(
             "SELECT slug, COUNT(*), MAX(score), MAX(max_score), "
-            "MIN(CASE WHEN passed THEN at END) FROM attempts GROUP BY slug")
+            "MIN(CASE WHEN passed THEN at END), MAX(at) FROM attempts GROUP BY slug")
         hints = dict(self._read("SELECT slug, level FROM hints"))
-        result = {slug: ExerciseProgress(count, best, top, passed_at, hints.get(slug, 0))
-                  for slug, count, best, top, passed_at in rows}
+        result = {slug: ExerciseProgress(count, best, top, passed_at, hints.get(slug, 0), last)
+                  for slug, count, best, top, passed_at, last in rows}
         for slug, level in hints.items():
             result.setdefault(slug, ExerciseProgress(hint_level=level))
         return result

@@ -7,6 +7,7 @@ from __future__ import annotations
 import click
 
 from grader.course import Course
+from grader.next_steps import current_exercise
 from grader.progress import ExerciseProgress
 from grader.results import GradeResult, TestResult
 from grader.safe_text import visible, visible_name
@@ -114,10 +115,12 @@ def render_course(course: Course, progress: dict[str, ExerciseProgress]) -> str:
                      f"{hints:>5}  {exercise.title}")
     done = sum(progress.get(e.slug, ExerciseProgress()).passed for e in course.exercises)
     lines += ["", f"{done}/{len(course.exercises)} exercises passed."]
-    upcoming = next((e for e in course.exercises
-                     if not progress.get(e.slug, ExerciseProgress()).passed), None)
+    upcoming = current_exercise(course, progress)
     if upcoming is None:
         lines.append("Every exercise is done. Try `learn quiz` to check the concepts.")
+    elif progress.get(upcoming.slug, ExerciseProgress()).attempts:
+        lines.append(f"In progress: {upcoming.slug}. Edit the file `learn show {upcoming.slug}` "
+                     f"names, then `learn grade`.")
     else:
         lines.append(f"Next: `learn show {upcoming.slug}`, edit the file it names, "
                      f"then `learn grade {upcoming.slug}`.")

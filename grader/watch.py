@@ -26,6 +26,7 @@ import click
 
 from grader.course import Course, Exercise
 from grader.grading import record_attempt
+from grader.next_steps import current_exercise
 from grader.paths import shown_path
 from grader.progress import ProgressStore
 from grader.report import render_course, render_grade
@@ -248,15 +249,11 @@ class WatchSession:
         return None
 
 
-def first_unpassed(course: Course) -> Exercise:
-    """The exercise `learn watch` follows by default: the first one not passed yet."""
+def exercise_to_watch(course: Course) -> Exercise:
+    """The exercise `learn watch` follows by default: the one in progress (the last when every
+    exercise has passed)."""
     with ProgressStore.open() as store:
-        progress = store.exercises()
-    for exercise in course.exercises:
-        state = progress.get(exercise.slug)
-        if state is None or not state.passed:
-            return exercise
-    return course.exercises[-1]
+        return current_exercise(course, store.exercises()) or course.exercises[-1]
 
 
 def watch(course: Course, exercise: Exercise, force_polling: bool = False) -> None:

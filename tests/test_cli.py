@@ -37,8 +37,8 @@ def test_unknown_exercise_is_one_line_with_suggestion(course) -> None:
 
 
 def test_grade_usage_errors_exit_2(course) -> None:
-    assert run_learn("grade").returncode == 2
     assert run_learn("grade", "scale", "--all").returncode == 2
+    assert run_learn("grade", "--file", str(SUBMISSIONS / "correct.py")).returncode == 2
     missing = run_learn("grade", "scale", "--file", "no/such/file.py")
     assert missing.returncode == 2 and "no/such/file.py" in missing.stderr
 
