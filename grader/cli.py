@@ -88,13 +88,14 @@ def show(slug: str) -> None:
     Example: learn show he_init
     """
     from grader.course import load_course
+    from grader.markdown import render as render_markdown
     from grader.next_steps import quiz_line
     from grader.workspace import learner_file
 
     course = load_course()
     exercise = course.get(slug)
     path = learner_file(course, exercise)
-    click.echo(exercise.readme.read_text(encoding="utf-8").rstrip())
+    click.echo(render_markdown(exercise.readme.read_text(encoding="utf-8")))
     click.echo("")
     click.echo(click.style(f"Edit:  {shown_path(path)}", bold=True))
     click.echo(f"Then:  learn grade {slug}     (learn hint {slug} when stuck)")
@@ -139,6 +140,7 @@ def hint(slug: str) -> None:
     Example: learn hint adam
     """
     from grader.course import load_course
+    from grader.markdown import labelled
     from grader.progress import ProgressStore
 
     exercise = load_course().get(slug)
@@ -149,7 +151,7 @@ def hint(slug: str) -> None:
         level = store.reveal_hint(slug, len(exercise.hints))
     for number, text in enumerate(exercise.hints[:level], 1):
         style = {"bold": True} if number == level and level > before else {}
-        click.echo(click.style(f"Hint {number}/{len(exercise.hints)}: ", **style) + text)
+        click.echo(labelled(f"Hint {number}/{len(exercise.hints)}: ", text, **style))
     if level == before:
         click.echo("No more hints: that was the last one.")
 

@@ -26,6 +26,7 @@ import click
 
 from grader.course import Course, Exercise
 from grader.grading import record_attempt
+from grader.markdown import labelled
 from grader.next_steps import current_exercise
 from grader.paths import shown_path
 from grader.progress import ProgressStore
@@ -238,7 +239,7 @@ class WatchSession:
             else:
                 with ProgressStore.open() as store:
                     level = store.reveal_hint(self.exercise.slug, len(self.exercise.hints))
-                self.notes = [f"Hint {n}/{len(self.exercise.hints)}: {text}"
+                self.notes = [labelled(f"Hint {n}/{len(self.exercise.hints)}: ", text)
                               for n, text in enumerate(self.exercise.hints[:level], 1)]
         elif key == "l":
             with ProgressStore.open() as store:

@@ -64,6 +64,8 @@ def _torch_trajectory(params0, grads_seq, *, lr=1e-3, betas=(0.9, 0.999), eps=1e
 def _model_trajectory(params0, grads_seq, mistake, *, lr=1e-3, betas=(0.9, 0.999), eps=1e-8,
                       weight_decay=0.0, decoupled=False):
     """A numpy Adam with one known mistake: its trajectory (steps, elements)."""
+    if mistake == "never updated in place":  # the parameters never move at all
+        return np.stack([_flat(params0)] * len(grads_seq))
     b1, b2 = betas[::-1] if mistake == "betas swapped" else betas
     params = [np.array(p, dtype=np.float64) for p in params0]
     m = [np.zeros_like(p) for p in params]
@@ -118,6 +120,9 @@ _DESCRIPTIONS = {
                      "p -= lr * weight_decay * p",
     "decay after update": "decoupled decay applied after the Adam update (shrink p before it)",
     "decay without lr": "decoupled decay not scaled by lr (p -= lr * weight_decay * p)",
+    "never updated in place": "your parameters never changed in place: p = p - ... only "
+                              "gives the loop variable a new array and leaves the one in "
+                              "self.params as it was; write p -= ... (or p[...] = ...)",
 }
 
 
@@ -267,10 +272,19 @@ def test_parameters_are_updated_in_place(submission, reference):
             "update: step() put new arrays into self.params (self.params[i] = ...).\n"
             "  likely mistake: parameters rebound instead of updated in place; write "
             "p -= ... or p[...] = ... so the caller's arrays change")
+    # Rebinding p = p - ... leaves the caller's arrays where they were, or moved by the
+    # in-place decoupled decay alone when only the Adam update itself is rebound.
+    decayed_only = _flat(params0) * (1 - hyper["lr"] * hyper["weight_decay"]) ** len(grads)
+    rebound = {_DESCRIPTIONS["never updated in place"]: _flat(params0),
+               "only the weight decay moved your parameters in place: the Adam update "
+               "p = p - ... makes a new array instead; write p -= ...": decayed_only}
     assert_close(held, want, name="the caller's parameter arrays after 3 steps", rtol=RTOL,
-                 atol=ATOL)
-    assert same_object(params, opt, attribute="params"), \
-        "self.params should be the list passed to Adam itself, not a copy of it"
+                 atol=ATOL, bugs=rebound)
+    if not same_object(params, opt, attribute="params"):
+        raise AssertionError(
+            "the arrays moved as they should, but opt.params is not the list that was passed "
+            "to Adam: it is a copy of it (list(params), params[:] or a comprehension make "
+            "one). Keep the list itself: self.params = params.")
 
 
 @pytest.mark.points(1)
