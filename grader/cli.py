@@ -210,16 +210,31 @@ def edit(slug: str) -> None:
 @cli.command()
 @click.argument("slug")
 @click.option("--force", is_flag=True, help="Show it even though the exercise has not passed.")
-def solution(slug: str, force: bool) -> None:
-    """Show the reference solution, once you have passed the exercise.
+@click.option("--alternative", metavar="NAME",
+              help="Compare with this correct alternative instead of the reference.")
+@click.option("--layout", type=click.Choice(["auto", "diff", "side", "plain"]), default="auto",
+              show_default=True,
+              help="diff: a unified diff; side: side by side; plain: the solution alone; "
+                   "auto: side by side on a wide terminal, else the diff.")
+def solution(slug: str, force: bool, alternative: str | None, layout: str) -> None:
+    """Show the reference solution beside your file, once you have passed the exercise.
 
-    Example: learn solution he_init
+    Also lists the other correct styles of the exercise (its alternatives).
+
+    \b
+    Examples:
+      learn solution he_init
+      learn solution adam --alternative closure --layout side
     """
     from grader.course import load_course
     from grader.progress import ProgressStore
+    from grader.markdown import labelled
+    from grader.solution_view import alternatives, compare, side_by_side, unified
     from grader.stubs import MarkerError, strip_markers
+    from grader.workspace import learner_file
 
-    exercise = load_course().get(slug)
+    course = load_course()
+    exercise = course.get(slug)
     with ProgressStore.open() as store:
         passed = store.exercise(slug).passed
     if not passed and not force:
@@ -229,11 +244,46 @@ def solution(slug: str, force: bool) -> None:
         click.echo(click.style("warning: you have not passed this exercise yet; reading the "
                                "solution now takes away most of what it teaches.", fg="yellow"),
                    err=True)
+    others = alternatives(exercise.alternatives())
+    shown, label = exercise.reference, "the reference"
+    if alternative is not None:
+        chosen = [a for a in others if a.name == alternative.removesuffix(".py")]
+        if not chosen:
+            from grader.yamlfile import did_you_mean
+
+            names = [a.name for a in others]
+            raise UserError(f"{slug} has no alternative named '{alternative}'"
+                            f"{did_you_mean(alternative, names)}"
+                            + (f"; it has: {', '.join(names)}" if names else "; it has none"))
+        shown, label = chosen[0].path, f"the alternative {chosen[0].name}"
     try:
-        text = strip_markers(exercise.reference.read_text(encoding="utf-8"), str(exercise.reference))
+        text = strip_markers(shown.read_text(encoding="utf-8"), str(shown))
     except (OSError, MarkerError) as error:
         raise UserError(f"cannot read the solution of {slug}: {error}") from None
-    click.echo(text.rstrip())
+    if layout == "plain":
+        click.echo(text.rstrip())
+        return
+    mine_path = learner_file(course, exercise)
+    mine = mine_path.read_text(encoding="utf-8", errors="replace")
+    mine_label = f"your file ({shown_path(mine_path)})"
+    theirs_label = f"{label} ({shown.name})" if alternative is None else label
+    if layout == "diff":
+        lines = unified(mine, text, mine_label, theirs_label)
+    elif layout == "side":
+        import shutil
+
+        lines = side_by_side(mine, text, mine_label, theirs_label,
+                             max(shutil.get_terminal_size((80, 24)).columns, 100))
+    else:
+        lines = compare(mine, text, mine_label, theirs_label)
+    click.echo("\n".join(lines) if lines else f"Your file and {label} are the same.")
+    if others:
+        click.echo("")
+        click.echo(click.style("Other correct styles", bold=True)
+                   + f" (learn solution {slug} --alternative NAME):")
+        width = max(len(a.name) for a in others)
+        for other in others:
+            click.echo(labelled(f"  {other.name:<{width}}  ", other.summary or "(no description)"))
 
 
 @cli.command()
