@@ -287,6 +287,64 @@ def solution(slug: str, force: bool, alternative: str | None, layout: str) -> No
 
 
 @cli.command()
+@click.argument("slug")
+@click.option("--file", "file_", type=click.Path(dir_okay=False, path_type=Path),
+              help="Check this file instead of your exercise file.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the random inputs (and of dout).")
+def gradcheck(slug: str, file_: Path | None, seed: int) -> None:
+    """Check your backward passes against finite differences of your own forward passes.
+
+    Each of the exercise's forward/backward pairs (and losses that return their gradient)
+    runs on small random inputs; every gradient entry is compared with the central
+    difference (L(x + eps) - L(x - eps)) / (2 eps), and the worst entries are listed. Your
+    code runs in the same isolated worker as grading. Exit status 1 when any check
+    disagrees. The same checks are importable: see `python -m pydoc grader.gradcheck`.
+
+    \b
+    Examples:
+      learn gradcheck layer_norm
+      learn gradcheck backprop --seed 3
+    """
+    use_single_thread()
+    from grader.course import load_course
+    from grader.gradcheck import ATOL, EPS, RTOL
+    from grader.gradcheck_run import CheckFailure, run_gradchecks
+    from grader.workspace import learner_file
+
+    course = load_course()
+    exercise = course.get(slug)
+    if not exercise.gradchecks:
+        raise UserError(f"{slug} has no gradient checks (only exercises with a backward pass "
+                        f"list them under gradcheck: in course.yaml)")
+    path = file_ if file_ is not None else learner_file(course, exercise)
+    if not path.is_file():
+        raise UserError(f"{path}: file not found")
+    click.echo(click.style(f"{slug}: gradient checks of {shown_path(path)}", bold=True))
+    click.echo(click.style(f"central differences with eps {EPS:g}; an entry agrees within "
+                           f"{ATOL:g} + {RTOL:g} * its size", dim=True))
+    results = run_gradchecks(course, exercise, path, seed)
+    for result in results:
+        click.echo("")
+        if isinstance(result, CheckFailure):
+            click.echo(result.title)
+            click.echo(click.style("  ✗ could not run: ", fg="red")
+                       + result.reason.replace("\n", "\n    "))
+        else:
+            text = str(result)
+            click.echo(text.replace("✗", click.style("✗", fg="red")).replace(
+                "✓", click.style("✓", fg="green")))
+    good = sum(not isinstance(r, CheckFailure) and r.ok for r in results)
+    click.echo("")
+    if good == len(results):
+        click.echo(click.style("The gradient check agrees." if len(results) == 1 else
+                               f"All {len(results)} gradient checks agree.", fg="green", bold=True))
+        return
+    click.echo(click.style(f"{good}/{len(results)} gradient checks agree.", fg="red", bold=True))
+    sys.exit(1)
+
+
+@cli.command()
 @click.argument("slugs", nargs=-1)
 @click.option("--no-quiz", is_flag=True, help="Skip the question-bank check.")
 def check(slugs: tuple[str, ...], no_quiz: bool) -> None:

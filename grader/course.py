@@ -6,6 +6,7 @@ these typed objects, never on raw YAML.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,20 @@ class Forbidden:
 
 
 @dataclass(frozen=True)
+class GradCheck:
+    """One check of `learn gradcheck`: the learner's gradients against finite differences.
+
+    Either a layer (``forward`` returns (out, cache), ``backward(dout, cache)`` one gradient
+    per float input) or a loss (``loss`` returns (loss, grads) for the inputs in ``wrt``).
+    """
+
+    function: str                          # the forward function, or the loss function
+    backward: str | None                   # None for a loss
+    inputs: tuple[tuple[str, Any], ...]    # (argument name, spec) in call order (grader/gradcheck_run.py)
+    wrt: tuple[str, ...] = ()              # a loss's differentiated inputs
+
+
+@dataclass(frozen=True)
 class Exercise:
     """One exercise of the course, with the paths of its parts."""
 
@@ -56,6 +71,8 @@ class Exercise:
     # Third-party packages learner code may import (the standard library is always allowed);
     # None allows any. A numpy exercise says [numpy]: torch is then not importable at all.
     imports: tuple[str, ...] | None = None
+    # The forward/backward pairs and losses `learn gradcheck` checks (none: not offered).
+    gradchecks: tuple[GradCheck, ...] = ()
 
     @property
     def folder(self) -> Path:
@@ -189,7 +206,7 @@ def _exercise(entry: Any, where: str, line: int, defaults: Limits, topics: list[
     before = len(checker.problems)
     if not checker.mapping(entry, where, line,
                            required=("slug", "title", "topic", "points", "files"),
-                           optional=("limits", "hints", "forbidden", "imports")):
+                           optional=("limits", "hints", "forbidden", "imports", "gradcheck")):
         return None
     slug = entry.get("slug")
     if not isinstance(slug, str) or not _SLUG.match(slug):
@@ -224,12 +241,15 @@ def _exercise(entry: Any, where: str, line: int, defaults: Limits, topics: list[
             isinstance(name, str) and _MODULE.match(name) for name in imports)):
         checker.add(line_of(entry, "imports"), f"{where}.imports",
                     f"expected a list of top-level package names like [numpy], got {imports!r}")
+    gradchecks = _gradchecks(entry.get("gradcheck", []), f"{where}.gradcheck",
+                             line_of(entry, "gradcheck"), checker)
     if len(checker.problems) > before:
         return None
     exercise = Exercise(slug=slug, title=entry["title"], topic=entry["topic"],
                         points=float(entry["points"]), files=tuple(files), limits=limits,
                         hints=tuple(hints), forbidden=forbidden, root=root,
-                        imports=None if imports is None else tuple(imports))
+                        imports=None if imports is None else tuple(imports),
+                        gradchecks=gradchecks)
     for label, path in (("stub", exercise.stub), ("README", exercise.readme),
                         ("reference", exercise.reference), ("hidden suite", exercise.suite)):
         if not path.is_file():
@@ -274,4 +294,89 @@ def _forbidden(value: Any, where: str, line: int, checker: Checker) -> tuple[For
             continue
         if checker.typed(item, "reason", spot, str, "a string"):
             found.append(Forbidden(name=name, reason=item["reason"]))
+    return tuple(found)
+
+
+_GRADCHECK_MAX_ENTRIES = 400   # differentiated entries per check: each costs two forward calls
+
+
+def _shape(value: Any) -> tuple[int, ...] | None:
+    """A shape written as a list of 1 to 4 positive whole numbers, else None."""
+    if isinstance(value, list) and 1 <= len(value) <= 4 and all(
+            isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= 64 for n in value):
+        return tuple(value)
+    return None
+
+
+def _gradcheck_input(value: Any) -> tuple[str, int] | None:
+    """What an input spec is and how many float entries it has; None when malformed.
+
+    [N, D]: a random float64 array; {labels: C, shape: [N]}: random labels in [0, C);
+    a number: passed as is; {name: [shape], ...}: a dict of random float64 arrays.
+    """
+    if (shape := _shape(value)) is not None:
+        return "array", math.prod(shape)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return "number", 0
+    if isinstance(value, dict) and set(value) == {"labels", "shape"}:
+        labels = value["labels"]
+        ok = isinstance(labels, int) and not isinstance(labels, bool) and labels >= 2
+        return ("labels", 0) if ok and _shape(value["shape"]) is not None else None
+    if isinstance(value, dict) and value and all(
+            isinstance(k, str) and _shape(v) is not None for k, v in value.items()):
+        return "dict", sum(math.prod(v) for v in value.values())
+    return None
+
+
+def _gradchecks(value: Any, where: str, line: int, checker: Checker) -> tuple[GradCheck, ...]:
+    if not isinstance(value, list):
+        checker.add(line, where, "expected a list of checks ({forward, backward, inputs} or "
+                                 "{loss, wrt, inputs})")
+        return ()
+    found = []
+    for index, item in enumerate(value):
+        spot = f"{where}[{index}]"
+        is_loss = isinstance(item, dict) and "loss" in item
+        required = ("loss", "wrt", "inputs") if is_loss else ("forward", "backward", "inputs")
+        if not checker.mapping(item, spot, line_of(value, index), required=required):
+            continue
+        names = [item[key] for key in required if key != "inputs" and key != "wrt"]
+        bad_names = [n for n in names if not (isinstance(n, str) and _MODULE.match(n))]
+        if bad_names:
+            checker.add(line_of(item, required[0]), spot,
+                        f"expected function names, got {bad_names[0]!r}")
+            continue
+        inputs = item["inputs"]
+        if not isinstance(inputs, dict) or not inputs:
+            checker.add(line_of(item, "inputs"), f"{spot}.inputs",
+                        "expected a mapping of argument name to [shape], {labels: C, shape: "
+                        "[N]}, a number, or {name: [shape], ...}")
+            continue
+        kinds = {}
+        for name, spec in inputs.items():
+            kind = _gradcheck_input(spec)
+            if kind is None:
+                checker.add(line_of(inputs, name), f"{spot}.inputs.{name}",
+                            f"expected [shape] (1 to 4 sizes from 1 to 64), {{labels: C, shape: "
+                            f"[N]}}, a number, or {{name: [shape], ...}}, got {spec!r}")
+            else:
+                kinds[name] = kind
+        if len(kinds) < len(inputs):
+            continue
+        wrt = item.get("wrt", [n for n, (kind, _) in kinds.items() if kind == "array"])
+        if not (isinstance(wrt, list) and wrt and all(
+                kinds.get(n, ("", 0))[0] in ("array", "dict") for n in wrt)):
+            checker.add(line_of(item, "wrt" if is_loss else "inputs"), f"{spot}.wrt",
+                        f"expected a list of the float inputs to differentiate "
+                        f"({', '.join(n for n, (k, _) in kinds.items() if k in ('array', 'dict'))}), "
+                        f"got {wrt!r}")
+            continue
+        entries = sum(kinds[n][1] for n in wrt)
+        if entries > _GRADCHECK_MAX_ENTRIES:
+            checker.add(line_of(item, "inputs"), f"{spot}.inputs",
+                        f"{entries} entries to differentiate; keep it to "
+                        f"{_GRADCHECK_MAX_ENTRIES} (each costs two forward calls)")
+            continue
+        found.append(GradCheck(function=names[0], backward=None if is_loss else names[1],
+                               inputs=tuple(inputs.items()), wrt=tuple(wrt)))
     return tuple(found)

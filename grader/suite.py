@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from grader.gradcheck import numeric_gradient
 from grader.submission import (LearnerError, fetch, keep_in_worker, same_object, timed_call,
                                transfer_seconds)
 
@@ -309,21 +310,6 @@ def assert_uniform(samples: Any, *, bound: float, name: str,
 
 
 # -- gradients and speed -----------------------------------------------------------------
-
-def numeric_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    """Central finite differences of the scalar function f at x (x is not modified)."""
-    x = np.array(x, dtype=np.float64)
-    grad = np.zeros_like(x)
-    for index in np.ndindex(x.shape):
-        saved = x[index]
-        x[index] = saved + eps
-        plus = float(f(x))
-        x[index] = saved - eps
-        minus = float(f(x))
-        x[index] = saved
-        grad[index] = (plus - minus) / (2.0 * eps)
-    return grad
-
 
 def _best_time(fn: Callable, args: tuple, kwargs: dict, repeat: int) -> tuple[float, Any]:
     best, result = math.inf, None
