@@ -68,6 +68,56 @@ def render_test(test: TestResult, width: int, message_lines: int = _MESSAGE_LINE
     return lines
 
 
+def _cause(test: TestResult) -> tuple[str, str]:
+    """What a failure says, for telling repeats apart: its reason and first message line."""
+    first = test.message.strip().splitlines()[0] if test.message.strip() else ""
+    return test.reason, first.removesuffix(" (see above)")
+
+
+def visual_rows(text: str, columns: int) -> int:
+    """How many terminal rows text takes on a terminal columns wide (long lines wrap)."""
+    return sum(max(1, -(-len(click.unstyle(line)) // columns)) for line in text.split("\n"))
+
+
+def render_compact(result: GradeResult, title: str, shown_file: str, rows: int,
+                   columns: int = 80) -> str:
+    """A grade that fits in rows terminal rows (watch mode): every test on one line, and the
+    first failure's description and message, cut to the room left but always keeping its
+    "likely mistake" line. Failures for the same cause as the first one (a syntax error fails
+    every test) are folded into one line; with too many tests, passes are counted, not listed.
+    """
+    width = max((len(t.name) for t in result.tests), default=10)
+    failures = [t for t in result.tests if not t.passed]
+    first = failures[0] if failures else None
+    repeats = [t for t in failures[1:] if first is not None and _cause(t) == _cause(first)]
+    listed = [t for t in result.tests if t not in repeats]
+    passes = [t for t in listed if t.passed]
+    fold_passes = len(listed) + 6 > rows and len(passes) > 1
+    if fold_passes:
+        listed = [t for t in listed if not t.passed]
+
+    def build(room: int) -> str:
+        lines = [click.style(f"{result.exercise} · {title}", bold=True),
+                 click.style(f"graded {shown_file} in {result.execution_time:.1f} s", dim=True),
+                 ""]
+        if fold_passes:
+            lines.append(f"  {click.style('✓', fg='green')} {len(passes)} tests passed")
+        for test in listed:
+            shown = render_test(test, width, room)
+            lines.extend(shown if test is first and room > 0 else shown[:1])
+            if test is first and repeats:
+                lines.append(f"  {click.style('✗', fg='red')} and {len(repeats)} other tests "
+                             f"failed the same way")
+        lines += ["", summary_line(result)]
+        return "\n".join(lines)
+
+    # The first failure's message gets as many lines as fit (its diagnosis always stays).
+    room = rows
+    while room > 1 and visual_rows(build(room), columns) > rows:
+        room -= 1
+    return build(room)
+
+
 def summary_line(result: GradeResult) -> str:
     """'N/M tests passed, X/Y points' — 'All' only when every test ran and passed."""
     total = len(result.tests)

@@ -3,7 +3,9 @@
 The grading process stays warm (grader/warm.py): each save costs a fork and the tests
 themselves. Saves are noticed through inotify on the file's folder (editors that save by
 rename or write twice are covered), or by polling where inotify is missing; a burst of saves
-is debounced, and a save during a grade restarts it with the newest content.
+is debounced, and a save during a grade restarts it with the newest content. The screen says
+at once that a new version is being graded, and the report is cut to the terminal's height
+(grader/report.py: render_compact).
 
 Keys: h next hint, n next exercise (once passed), l course table, r re-run, q quit. Without
 a terminal, keys are read one per line from standard input, and end of input quits.
@@ -13,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import os
 import select
+import shutil
 import signal
 import struct
 import sys
@@ -27,10 +30,10 @@ import click
 from grader.course import Course, Exercise
 from grader.grading import record_attempt
 from grader.markdown import labelled
-from grader.next_steps import current_exercise
+from grader.next_steps import current_exercise, first_unpassed, quiz_topic
 from grader.paths import shown_path
 from grader.progress import ProgressStore
-from grader.report import render_course, render_grade
+from grader.report import render_compact, render_course, visual_rows
 from grader.results import GradeResult
 from grader.runner import Pools
 from grader.warm import RunningGrade, WarmSuite, serve
@@ -39,7 +42,6 @@ from grader.workspace import learner_file
 DEBOUNCE_SECONDS = 0.05   # quiet time after a write still in progress before grading
 SETTLE_SECONDS = 0.005    # after a finished save (closed or renamed into place)
 POLL_SECONDS = 0.1        # how often the polling fallback looks at the file
-WATCH_MESSAGE_LINES = 4  # lines of each failure message on the watch screen
 KEYS = "h hint · n next (once passed) · l list · r re-run · q quit"
 
 
@@ -144,21 +146,27 @@ class WatchSession:
         self.watcher = FileWatcher(self.path, force_polling)
         self.echo = echo
         self.result: GradeResult | None = None
+        self.grading = False   # a new version is being graded: the last report is out of date
         self.notes: list[str] = []
         self.running: RunningGrade | None = None
 
     def screen(self, status: str) -> None:
-        """Redraw: the last report, notes (hints, table), a status line, the keys."""
+        """Redraw: the last report (none while a new version is graded), notes (hints, the
+        course table), a status line, the keys; the report is cut to fit the terminal."""
         parts = []
         if self.keyboard.tty:
             parts.append("\x1b[2J\x1b[H")
         else:
             parts.append("-" * 60 + "\n")
-        if self.result is not None:
-            parts.append(render_grade(self.result, self.exercise.title, shown_path(self.path),
-                                      message_lines=WATCH_MESSAGE_LINES) + "\n")
-        for note in self.notes:
-            parts.append("\n" + note + "\n")
+        notes = "".join("\n" + note + "\n" for note in self.notes)
+        if self.result is not None and not self.grading:
+            columns, rows = shutil.get_terminal_size((80, 40))
+            # What follows the report: the notes, a blank line, the status, the keys.
+            below = visual_rows(notes + "\n" + status + "\n" + KEYS, columns)
+            parts.append(render_compact(self.result, self.exercise.title,
+                                        shown_path(self.path), max(rows - below - 1, 12),
+                                        columns) + "\n")
+        parts.append(notes)
         parts.append("\n" + status + "\n" + click.style(KEYS, dim=True) + "\n")
         self.echo("".join(parts))
 
@@ -206,6 +214,9 @@ class WatchSession:
         if not self.path.exists():
             self.screen(f"{shown_path(self.path)} is missing; waiting for it to come back.")
             return
+        self.grading = True
+        self.notes = []
+        self.screen(f"Grading the new version of {shown_path(self.path)} ...")
         started = warm.start(self.path)
         if isinstance(started, GradeResult):  # graded in place (forking was unsafe)
             self._finished(started, watching)
@@ -215,11 +226,21 @@ class WatchSession:
     def _finished(self, result: GradeResult, watching: str) -> None:
         self.running = None
         self.result = result
+        self.grading = False
         self.notes = []
         record_attempt(self.exercise, result)
         if result.passed:
-            status = click.style(f"{self.exercise.slug} passed! Press n for the next exercise.",
-                                 fg="green", bold=True)
+            with ProgressStore.open() as store:
+                upcoming = first_unpassed(self.course, store.exercises())
+            if upcoming is None:
+                status = click.style(f"{self.exercise.slug} passed! Every exercise of the "
+                                     f"course has passed: the course is done.", fg="green",
+                                     bold=True)
+            else:
+                status = click.style(f"{self.exercise.slug} passed! Press n for the next "
+                                     f"exercise ({upcoming.slug}).", fg="green", bold=True)
+            if topic := quiz_topic(self.course, self.exercise):
+                status += f"\nCheck the concepts: learn quiz {topic}"
         else:
             status = f"Save the file to grade again ({watching})."
         self.screen(status)
@@ -231,8 +252,12 @@ class WatchSession:
             return "rerun"
         if key == "n":
             if self.result is not None and self.result.passed:
-                return "next"
-            self.notes = ["n moves on once this exercise passes."]
+                with ProgressStore.open() as store:
+                    if first_unpassed(self.course, store.exercises()) is not None:
+                        return "next"
+                self.notes = ["Every exercise has passed: there is no next one. q quits."]
+            else:
+                self.notes = ["n moves on once this exercise passes."]
         elif key == "h":
             if not self.exercise.hints:
                 self.notes = ["This exercise has no hints."]
@@ -246,7 +271,8 @@ class WatchSession:
                 self.notes = [render_course(self.course, store.exercises())]
         else:
             return None
-        self.screen(f"Save the file to grade again ({watching}).")
+        self.screen(f"Grading the new version of {shown_path(self.path)} ..." if self.grading
+                    else f"Save the file to grade again ({watching}).")
         return None
 
 
@@ -263,7 +289,6 @@ def watch(course: Course, exercise: Exercise, force_polling: bool = False) -> No
     # A closed terminal sends SIGHUP: leave through the same clean-up as q.
     previous = signal.signal(signal.SIGHUP, lambda *_: (_ for _ in ()).throw(SystemExit(0)))
     echo = lambda text: (sys.stdout.write(text), sys.stdout.flush())
-    slugs = [e.slug for e in course.exercises]
     try:
         with Pools() as pools:
             while True:
@@ -273,9 +298,11 @@ def watch(course: Course, exercise: Exercise, force_polling: bool = False) -> No
                 if not pool.sandboxed:   # said once, before the first screen
                     echo(f"warning: {pool.level.describe()}\n")
                 action = serve(course, exercise, pool, session.run)
-                if action != "next" or exercise.slug == slugs[-1]:
+                with ProgressStore.open() as store:
+                    upcoming = first_unpassed(course, store.exercises())
+                if action != "next" or upcoming is None:
                     break
-                exercise = course.exercises[slugs.index(exercise.slug) + 1]
+                exercise = upcoming
     except KeyboardInterrupt:
         pass
     finally:
