@@ -17,8 +17,8 @@ import numpy as np
 
 from grader.course import Course, Exercise, GradCheck
 from grader.gradcheck import GradientReport, check_layer, check_loss
-from grader.isolation import WorkerPool, WorkerSpec
-from grader.runner import preload_for
+from grader.plugin import worker_spec
+from grader.runner import options_for, pool_for
 from grader.submission import GradingSignal, LearnerError, Submission, WorkerSession
 
 
@@ -81,11 +81,8 @@ def run_check(submission: Submission, session: WorkerSession, check: GradCheck,
 def run_gradchecks(course: Course, exercise: Exercise, path: Path,
                    seed: int = 0) -> list[GradientReport | CheckFailure]:
     """Every gradient check of the exercise on the file at path, in one worker session."""
-    spec = WorkerSpec(path=path.resolve(), module=path.stem,
-                      forbidden=tuple(f.name for f in exercise.forbidden),
-                      blocked=(str(course.solutions_folder),),
-                      memory_mb=exercise.limits.memory_mb)
-    with WorkerPool(preload_for(exercise)) as pool:
+    spec = worker_spec(options_for(course, exercise, path))   # the grading settings exactly
+    with pool_for(exercise) as pool:
         session = WorkerSession(pool, spec, exercise.limits.test_seconds,
                                 exercise.limits.run_seconds)
         try:
