@@ -105,6 +105,8 @@ class BatchOutcome:
     interrupted: bool = False
     seconds: float = 0.0
     jobs: int = 1
+    pending: int = 0           # submissions found but not graded (an interrupted run)
+    set_aside: list[str] = field(default_factory=list)   # stale result files moved away
 
     @property
     def errors(self) -> list[dict]:
@@ -181,11 +183,28 @@ def run_batch(course: Course, exercise: Exercise, submissions: Path, out: Path, 
         except KeyboardInterrupt:
             outcome.interrupted = True
         outcome.rows = [rows[e.student] for e in entries if e.student in rows]
+        outcome.pending = len(entries) - len(outcome.rows)
+        # results/ and the gradebook hold the same rows: a file that is not one of them (a
+        # submission not graded yet, or a student gone from the class) is set aside.
+        outcome.set_aside = set_aside_stale(results, {row["student"] for row in outcome.rows})
         write_gradebook(out / "gradebook.csv", outcome.rows)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
         outcome.seconds = time.monotonic() - began
     return outcome
+
+
+def set_aside_stale(results: Path, current: set[str]) -> list[str]:
+    """Move results/<student>.json files that are not current rows to results/stale/;
+    the students moved, sorted. Nothing is deleted."""
+    moved = []
+    for path in sorted(results.glob("*.json")):
+        if path.stem not in current:
+            stale = results / "stale"
+            stale.mkdir(exist_ok=True)
+            os.replace(path, stale / path.name)
+            moved.append(path.stem)
+    return moved
 
 
 def _points(value: float) -> str:
@@ -264,4 +283,9 @@ def summary(outcome: BatchOutcome, out: Path) -> list[str]:
         lines += [f"    {visible_name(row['student'])}: {visible(row['output'])}"
                   for row in outcome.errors[:5]]
     lines += ["", f"Wrote {out / 'gradebook.csv'} and {len(rows)} results in {out / 'results'}"]
+    if outcome.set_aside:
+        shown = ", ".join(visible_name(name) for name in outcome.set_aside[:5])
+        more = f" and {len(outcome.set_aside) - 5} more" if len(outcome.set_aside) > 5 else ""
+        lines.append(f"Moved {len(outcome.set_aside)} older results that are not rows of this "
+                     f"gradebook to {out / 'results' / 'stale'}: {shown}{more}")
     return lines

@@ -102,8 +102,14 @@ def batch(submissions: Path, slug: str, jobs: int, out: Path, force: bool, unsaf
     click.echo("")
     click.echo("\n".join(summary(outcome, out)))
     if outcome.interrupted:
-        click.echo(click.style(f"Interrupted: {len(outcome.rows)} rows kept. Run the same "
-                               f"command again to grade the rest.", fg="yellow"), err=True)
+        # Rows graded before the interruption match their submissions, so a rerun without
+        # --force keeps them and grades only what is left, --force or not this time.
+        again = " ".join(arg for arg in sys.argv[1:] if arg != "--force") if force else ""
+        how = (f"run it again without --force (learn {again}) to grade only those"
+               if force else "run the same command again to grade only those")
+        click.echo(click.style(f"Interrupted: {len(outcome.rows)} rows kept, "
+                               f"{outcome.pending} submissions not graded yet; {how}.",
+                               fg="yellow"), err=True)
         sys.exit(130)
     sys.exit(1 if outcome.errors else 0)
 

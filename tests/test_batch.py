@@ -255,6 +255,41 @@ def test_interrupted_batch_keeps_finished_rows_and_resumes(course: Path, tmp_pat
     assert leftovers(before) == []
 
 
+def test_interrupted_forced_batch_says_how_to_resume_and_files_match_the_gradebook(
+        course: Path, tmp_path: Path) -> None:
+    klass = tmp_path / "class"
+    for number in range(4):          # each needs a little over 2 s: test_total times out
+        folder = klass / f"s{number}"
+        folder.mkdir(parents=True)
+        shutil.copy(SUBMISSIONS / "loop_in_call.py", folder / "scale.py")
+        shutil.copy(SUBMISSIONS / "_good.py", folder / "_good.py")
+    (klass / "gone").mkdir()           # graded once, then removed from the class
+    shutil.copy(SUBMISSIONS / "correct.py", klass / "gone" / "scale.py")
+    shutil.copy(SUBMISSIONS / "_good.py", klass / "gone" / "_good.py")
+    out = tmp_path / "grades"
+    first = run_learn("batch", str(klass), "--exercise", "scale", "--jobs", "2", "--out", str(out))
+    assert first.returncode == 0 and len(results(out)) == 5
+    shutil.rmtree(klass / "gone")
+
+    command = [sys.executable, "-m", "grader", "batch", str(klass), "--exercise", "scale",
+               "--jobs", "1", "--out", str(out), "--force"]
+    batch = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env={**os.environ, "NO_COLOR": "1", "PYTHONUNBUFFERED": "1"})
+    assert batch.stdout.readline().startswith("[1/4] s0")
+    batch.send_signal(signal.SIGINT)
+    _, stderr = batch.communicate(timeout=60)
+    assert batch.returncode == 130
+    assert "not graded yet; run it again without --force" in stderr and "--force)" not in stderr
+    kept = results(out)
+    assert sorted(read_gradebook(out)[1]) == sorted(kept)       # never one without the other
+    stale = sorted(p.stem for p in (out / "results" / "stale").glob("*.json"))
+    assert "gone" in stale and sorted([*kept, *stale]) == sorted(["gone", *[f"s{n}" for n in range(4)]])
+
+    rest = run_learn("batch", str(klass), "--exercise", "scale", "--jobs", "2", "--out", str(out))
+    assert rest.returncode == 0 and f"{len(kept)} unchanged submission" in rest.stdout
+    assert sorted(read_gradebook(out)[1]) == sorted(results(out)) == [f"s{n}" for n in range(4)]
+
+
 def test_stuck_grading_process_is_killed_and_its_row_retried(course: Path, tmp_path: Path,
                                                              monkeypatch) -> None:
     """A grade that outlives its deadline: the grading process is killed, its workers with

@@ -38,8 +38,13 @@ def stage(name: str, folder: Path, **values: str) -> Path:
     return target
 
 
-def grade(path: Path, *extra: str, slug: str = "scale", env: dict | None = None) -> dict:
-    done = run_learn("grade", slug, "--file", str(path), "--json", *extra, env=env)
+# Attacks run only where the sandbox is: without it some of them (signals to every process,
+# writes into every pipe) would reach the machine running the tests.
+SANDBOXED = {"LEARN_SANDBOX": "required"}
+
+
+def grade(path: Path, *extra: str, slug: str = "scale") -> dict:
+    done = run_learn("grade", slug, "--file", str(path), "--json", *extra, env=SANDBOXED)
     assert done.returncode in (0, 1), done.stderr
     return json.loads(done.stdout)
 
@@ -53,7 +58,7 @@ def output_of(document: dict, test: str) -> str:
 
 
 def test_doctor_reports_the_sandbox_by_trying_it() -> None:
-    done = run_learn("doctor")
+    done = run_learn("doctor", env=SANDBOXED)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "sandbox: on" in done.stdout
     assert done.stdout.count("✓") == 4 and "✗" not in done.stdout
@@ -106,7 +111,8 @@ def test_the_progress_store_and_state_folder_are_out_of_reach(state_dir, shipped
 
 
 def test_escape_sequences_in_learner_output_are_shown_not_obeyed(shipped_course, tmp_path):
-    done = run_learn("grade", "scale", "--file", str(stage("fake_report", tmp_path / "f")))
+    done = run_learn("grade", "scale", "--file", str(stage("fake_report", tmp_path / "f")),
+                     env=SANDBOXED)
     assert done.returncode == 1
     assert "\x1b" not in done.stdout and "\r" not in done.stdout and "\u202e" not in done.stdout
     assert "\\x1b[2J" in done.stdout and "\\r" in done.stdout and "\\u202e" in done.stdout
@@ -137,7 +143,7 @@ def test_processes_that_outlive_the_grade_cannot_touch_results_json(shipped_cour
     (root / "submission").mkdir(parents=True)
     results = root / "results" / "results.json"
     stage("outlive_and_rewrite", root / "submission", RESULTS=str(results))
-    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "TMPDIR": str(tmp_path)}
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "TMPDIR": str(tmp_path), **SANDBOXED}
     done = subprocess.run([sys.executable, "-m", "grader.autograder", "scale"], env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
@@ -217,7 +223,7 @@ def test_batch_grades_honest_students_right_whatever_the_attackers_do(shipped_co
     (klass / "zed.py").symlink_to(FIXTURES / "course" / "solutions" / "scale" / "scale.py")
     out = tmp_path / "grades"
     done = run_learn("batch", str(klass), "--exercise", "scale", "--jobs", "2", "--out", str(out),
-                     env={"TMPDIR": str(tmp_path)}, timeout=300)
+                     env={"TMPDIR": str(tmp_path), **SANDBOXED}, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     documents = {p.stem: json.loads(p.read_text()) for p in (out / "results").glob("*.json")}
     for student in ("alice", "bob", "carol"):
@@ -235,7 +241,7 @@ def test_batch_grades_honest_students_right_whatever_the_attackers_do(shipped_co
     assert processes_in(tmp_path) == []
     # A rerun keeps every row: nothing was left stopped or half-done.
     again = run_learn("batch", str(klass), "--exercise", "scale", "--out", str(out),
-                      env={"TMPDIR": str(tmp_path)})
+                      env={"TMPDIR": str(tmp_path), **SANDBOXED})
     assert again.returncode == 0 and "9 unchanged" in again.stdout
 
 
@@ -277,3 +283,30 @@ def test_without_a_sandbox_the_autograder_refuses_unless_exported_unsafe(shipped
     subprocess.run([sys.executable, "-m", "grader.autograder", "scale", "--unsafe-no-sandbox"],
                    env=env, check=True, timeout=120)
     assert json.loads((root / "results" / "results.json").read_text())["score"] == pytest.approx(10)
+
+
+def test_without_a_sandbox_a_stopped_zygote_counts_as_dead(shipped_course, tmp_path):
+    done = run_learn("grade", "scale", "--file", str(stage("stop_the_zygote", tmp_path / "z")),
+                     "--json", env={"LEARN_SANDBOX": "off", "TMPDIR": str(tmp_path / "tmp")})
+    document = json.loads(done.stdout)
+    # The call that stopped it fails; a new zygote grades the rest, and none is left stopped.
+    assert reasons(document)["test_total"] in ("crash", "timeout")
+    assert [r for name, r in reasons(document).items() if name != "test_total"] == ["passed"] * 4
+    time.sleep(0.2)
+    assert processes_in(tmp_path / "tmp") == []
+
+
+@pytest.mark.parametrize("bwrap, why", [
+    ("/nonexistent/bwrap", "LEARN_BWRAP=/nonexistent/bwrap is not an executable"),
+    ("/bin/false", "the grading worker"),   # bwrap that cannot start, as where namespaces are forbidden
+])
+def test_where_the_sandbox_cannot_start_grading_falls_back_or_refuses(shipped_course, bwrap, why):
+    env = {"LEARN_BWRAP": bwrap}
+    fallback = run_learn("grade", "scale", "--file", str(SUBMISSIONS / "correct.py"), env=env)
+    assert fallback.returncode == 0, fallback.stderr
+    assert "sandbox: OFF" in fallback.stderr and "learner code runs as you" in fallback.stderr
+    refused = run_learn("grade", "scale", "--file", str(SUBMISSIONS / "correct.py"),
+                        env={**env, "LEARN_SANDBOX": "required"})
+    assert refused.returncode != 0 and "no sandbox for learner code" in refused.stderr + refused.stdout
+    doctor = run_learn("doctor", env=env)
+    assert doctor.returncode == 1 and "sandbox: OFF" in doctor.stdout
