@@ -17,7 +17,7 @@ from grader.gradcheck import numeric_gradient
 from grader.submission import (LearnerError, fetch, keep_in_worker, same_object, timed_call,
                                transfer_seconds)
 
-__all__ = ["assert_close", "assert_normal", "assert_uniform", "numeric_gradient",
+__all__ = ["assert_close", "distinct_bugs", "assert_normal", "assert_uniform", "numeric_gradient",
            "assert_fast_enough", "LearnerError", "keep_in_worker", "fetch", "same_object"]
 
 _SIDE_BY_SIDE = 4  # how many mismatching values the message lists
@@ -206,6 +206,20 @@ def assert_close(got: Any, expected: Any, *, name: str, rtol: float = 1e-7, atol
     if bug := _matching_bug(got, bugs, rtol, atol, expected):
         lines.append(f"  likely mistake: {bug}")
     raise AssertionError("\n".join(lines))
+
+
+def distinct_bugs(bugs: Mapping[str, Any] | None, expected: Any, *, rtol: float = 1e-3,
+                  atol: float = 1e-6) -> dict[str, Any]:
+    """The entries of ``bugs`` whose output these inputs tell apart from ``expected``.
+
+    A known mistake that changes nothing on a test's inputs (an axis bug on 2-D input, a
+    weight-decay bug without weight decay) would be named for any near miss; pass
+    ``bugs=distinct_bugs(bugs, want)`` to assert_close so it is left to the test that shows it.
+    """
+    with np.errstate(all="ignore"):
+        return {description: output for description, output in (bugs or {}).items()
+                if np.shape(output) != np.shape(expected)
+                or not np.allclose(_as_array(output), _as_array(expected), rtol=rtol, atol=atol)}
 
 
 # -- distributions -----------------------------------------------------------------------

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from grader.suite import (assert_close, assert_fast_enough, assert_normal, assert_uniform,
-                          numeric_gradient)
+                          distinct_bugs, numeric_gradient)
 
 
 def failure(fn, *args, **kwargs) -> str:
@@ -127,3 +127,10 @@ def test_known_bug_is_named_when_the_shape_is_wrong() -> None:
     message = failure(assert_close, transposed, right, name="dW",
                       bugs={"dW transposed: use x.T @ dout": transposed})
     assert message == "dW: expected shape (2, 4), got (4, 2)\n  likely mistake: dW transposed: use x.T @ dout"
+
+
+def test_distinct_bugs_drops_mistakes_these_inputs_cannot_show() -> None:
+    want = np.array([1.0, 2.0, 3.0])
+    bugs = {"same here": want + 1e-9, "other shape": np.zeros(2), "differs": want * 2}
+    assert list(distinct_bugs(bugs, want)) == ["other shape", "differs"]
+    assert distinct_bugs(None, want) == {}
