@@ -336,15 +336,20 @@ def _best_time(fn: Callable, args: tuple, kwargs: dict, repeat: int) -> tuple[fl
     return max(best - overhead, 0.0), result
 
 
+_SLOW_ADVICE = "A Python loop over a batch axis is the usual cause: vectorise it."
+
+
 def assert_fast_enough(fn: Callable, ref_fn: Callable, *args: Any, max_ratio: float = 20.0,
-                       repeat: int = 5, **kwargs: Any) -> tuple[Any, Any]:
+                       repeat: int = 5, advice: str = _SLOW_ADVICE,
+                       **kwargs: Any) -> tuple[Any, Any]:
     """Assert the learner's fn is at most max_ratio times slower than the reference.
 
     Both are timed in this run on the same inputs, best of ``repeat`` after one untimed call;
     the learner's time is taken by this process's clock, less the cost of carrying the
     arguments to the worker and back. Returns what the last
     timed calls returned, (learner's, reference's): a speed test must compare them, so that
-    a fast but wrong function earns nothing.
+    a fast but wrong function earns nothing. ``advice`` ends the message when fn is too slow:
+    the usual cause for this exercise.
     """
     # One untimed call each first: a fresh worker pays for its first allocations and
     # imports, which is not the learner's doing. (Both get it: stateful calls stay in step.)
@@ -357,5 +362,5 @@ def assert_fast_enough(fn: Callable, ref_fn: Callable, *args: Any, max_ratio: fl
         raise AssertionError(
             f"too slow: your {getattr(fn, '__name__', 'function')} took {learner * 1e3:.1f} ms, "
             f"the reference {reference * 1e3:.2f} ms on the same input ({ratio:.0f}x; the limit "
-            f"is {max_ratio:g}x). A Python loop over a batch axis is the usual cause: vectorise it.")
+            f"is {max_ratio:g}x). {advice}")
     return got, want

@@ -134,3 +134,13 @@ def test_distinct_bugs_drops_mistakes_these_inputs_cannot_show() -> None:
     bugs = {"same here": want + 1e-9, "other shape": np.zeros(2), "differs": want * 2}
     assert list(distinct_bugs(bugs, want)) == ["other shape", "differs"]
     assert distinct_bugs(None, want) == {}
+
+
+def test_fast_enough_names_the_given_advice() -> None:
+    def slow(n):
+        time.sleep(0.02)
+        return n
+
+    message = failure(assert_fast_enough, slow, lambda n: n, 3, max_ratio=2, repeat=1,
+                      advice="Keep a running best.")
+    assert message.startswith("too slow") and message.endswith("Keep a running best.")
