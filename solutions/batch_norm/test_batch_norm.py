@@ -287,10 +287,12 @@ def test_eval_backward_has_only_the_direct_path(submission, reference):
 
 @pytest.mark.points(1)
 def test_fast_enough_and_right(submission, reference):
-    """Forward and backward on (4096, 6) run within 20x of the reference (no loop over rows), and are right."""
+    """Forward and backward on (4096, 6) run within 50x of the reference (no loop over rows), and are right."""
     x, gamma, beta, rm, rv, dout = _inputs(11, (4096, 6))   # many short rows: a loop shows
+    # The reference as a submission measures 3-6x here (timing noise on a loaded machine);
+    # a loop over the rows in the backward pass costs a few hundred times: the limit is 50x.
     got, want = assert_fast_enough(submission.batchnorm_forward, reference.batchnorm_forward,
-                                   x, gamma, beta, rm, rv, True, max_ratio=20)
+                                   x, gamma, beta, rm, rv, True, max_ratio=50)
     # float64 sums of 4096 terms: 1e-8 relative is far above rounding, far below any bug.
     for index, name in ((0, "out"), (2, "new_running_mean"), (3, "new_running_var")):
         assert_close(got[index], want[index], name=f"{name} of the timed call", rtol=1e-8,
@@ -301,7 +303,7 @@ def test_fast_enough_and_right(submission, reference):
         return reference.batchnorm_backward(dout, ref_cache)
 
     got, want = assert_fast_enough(submission.batchnorm_backward, reference_backward, dout,
-                                   cache, max_ratio=20)
+                                   cache, max_ratio=50)
     for index, name in enumerate(("dx", "dgamma", "dbeta")):
         assert_close(got[index], want[index], name=f"{name} of the timed call", rtol=1e-8,
                      atol=1e-10)

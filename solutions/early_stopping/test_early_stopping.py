@@ -225,7 +225,7 @@ def test_loop_runs_max_epochs_when_it_never_stops(submission, reference):
 
 @pytest.mark.points(1)
 def test_fast_enough_and_right(submission, reference):
-    """3000 epochs run within 20x of the reference (no scan of the whole history per step), and right."""
+    """3000 epochs run within 100x of the reference (no scan of the whole history per step), and right."""
     n = 3_000
     values = np.cumsum(np.random.default_rng(0).standard_normal(n))   # a random walk
     trained = keep_in_worker(submission, [])
@@ -233,6 +233,8 @@ def test_fast_enough_and_right(submission, reference):
     # assert_fast_enough calls both loops the same number of times (an untimed one, then the
     # timed one) with the same arguments, so each side keeps ONE stopper across its calls:
     # the two stay in step, and the timed call sees a stopper with 3000 values behind it.
+    # The reference needs ~1 ms here, so the limit is 100x: a scan of the history costs
+    # ~1000x, while a correct loop stays clear of the grading machine's jitter.
     stopper = submission.EarlyStopping(patience=10**9)              # never stops
     ref_stopper = reference.EarlyStopping(patience=10**9)
 
@@ -241,7 +243,7 @@ def test_fast_enough_and_right(submission, reference):
                                                    ref_stopper)
 
     got, want = assert_fast_enough(submission.train_with_early_stopping, reference_loop,
-                                   trained.append, scores.item, n, stopper, max_ratio=20,
+                                   trained.append, scores.item, n, stopper, max_ratio=100,
                                    repeat=1, advice="Keep the best value in the stopper: "
                                    "searching the whole history at every step makes the run "
                                    "quadratic in the number of epochs.")

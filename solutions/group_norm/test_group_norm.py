@@ -169,8 +169,10 @@ def test_channels_not_divisible_by_groups_raise_value_error(submission, referenc
 
 @pytest.mark.points(1)
 def test_fast_enough_and_right(submission, reference):
-    """(1024, 16, 2, 2) with 8 groups runs within 20x of the reference (no loop over samples or groups), and is right."""
+    """(1024, 16, 2, 2) with 8 groups runs within 50x of the reference (no loop over samples or groups), and is right."""
     x, gamma, beta = _inputs(10, (1024, 16, 2, 2))       # 8192 small groups: a loop shows
+    # The reference as a submission measures 6-10x here (timing noise on a loaded machine);
+    # a loop over samples and groups costs 130-400x: the limit is 50x.
     got, want = assert_fast_enough(submission.group_norm, reference.group_norm, x, 8, gamma,
-                                   beta, max_ratio=20)
+                                   beta, max_ratio=50)
     assert_close(got, want, name="out of the timed call", rtol=1e-9, atol=1e-10)

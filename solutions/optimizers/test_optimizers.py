@@ -319,13 +319,16 @@ def test_gradients_are_not_modified(submission, reference):
 
 @pytest.mark.points(1)
 def test_fast_enough_and_right(submission, reference):
-    """RMSProp with momentum steps parameters (256, 256), (256,), (128, 256) within 20x of the reference, and right."""
+    """RMSProp with momentum steps parameters (256, 256), (256,), (128, 256) within 50x of the reference, and right."""
     shapes = [(256, 256), (256,), (128, 256)]
     params0, grads_seq = _problem(11, shapes=shapes, steps=1)
     hyper = dict(lr=1e-3, alpha=0.9, momentum=0.5)
+    # The reference as a submission measures 4-13x here (timing noise on a loaded machine);
+    # an element-by-element loop costs 400-800x: the limit is 50x.
     opt = submission.RMSProp([p.copy() for p in params0], **hyper)
     ref_opt = reference.RMSProp([p.copy() for p in params0], **hyper)
-    assert_fast_enough(opt.step, ref_opt.step, grads_seq[0], max_ratio=20, repeat=3)
-    # Both took the same three steps on the same gradient: the parameters must agree.
+    assert_fast_enough(opt.step, ref_opt.step, grads_seq[0], max_ratio=50, repeat=3)
+    # Both took the same number of steps (untimed and timed) on the same gradient: the
+    # parameters must agree.
     assert_close(_flat(_read_params(opt, shapes)), _flat(ref_opt.params),
                  name="the parameters after the timed steps", rtol=RTOL, atol=ATOL)
