@@ -358,12 +358,13 @@ def test_int32_tokens_give_int32_inputs_and_int64_labels(submission, reference):
 
 @pytest.mark.points(1)
 def test_fast_enough_and_right(submission, reference):
-    """A (512, 512) batch within 15x of the reference; the timed result obeys every rule.
+    """A (512, 512) batch within 20x of the reference; the timed result obeys every rule.
 
     Measured here: the reference itself, run as the learner's code in the sandboxed worker,
     takes 2x to 4x its time in the grading process (once 11x on a busy machine); a Python
-    loop over the positions is 20x to 35x; chained coin flips (a correct style) are like the
-    reference. 15x, best of five calls, sits between them.
+    loop over the positions is 23x to 47x; chained coin flips (a correct style) are like the
+    reference. 20x, best of five calls, sits between them (other references measured up to
+    13x against themselves on a loaded machine).
     """
     tokens = _batch(11, n=512, t=512)
 
@@ -372,7 +373,7 @@ def test_fast_enough_and_right(submission, reference):
 
     got, _ = assert_fast_enough(submission.mlm_mask, reference_mask, tokens,
                                 _rng_in_worker(submission, 111), VOCAB, MASK, SPECIAL,
-                                max_ratio=15, repeat=5)
+                                max_ratio=20, repeat=5)
     inputs, labels = got
     problems = _invariant_problems(tokens, inputs, labels)
     if problems:
