@@ -12,6 +12,7 @@ handles (:class:`RemoteObject`). What went wrong in the worker becomes an except
 from __future__ import annotations
 
 import builtins
+import importlib
 import signal
 import time
 from collections.abc import Callable
@@ -405,6 +406,22 @@ def keep_in_worker(submission: Any, value: Any) -> Any:
         return value
     return submission._learn_session.request({"op": "keep", "target": 0, "_label": "keep"},
                                              ([value], {}))
+
+
+def worker_function(submission: Any, dotted: str) -> Any:
+    """A trusted function, looked up by name in the learner's process, for learner code to call.
+
+    Learner code that takes a callable or a random generator (``cross_val_mse(fit, predict,
+    ...)``, ``kmeans(X, k, rng)``) must get one that lives in its own process: a function of
+    the suite cannot cross. ``dotted`` names a function of numpy or of grader.callbacks, e.g.
+    ``worker_function(submission, "numpy.random.default_rng")(0)`` is a Generator there. In an
+    in-process run the function itself is returned.
+    """
+    if not isinstance(submission, RemoteObject):
+        module_name, _, attribute = dotted.rpartition(".")
+        return getattr(importlib.import_module(module_name), attribute)
+    return submission._learn_session.request({"op": "lookup", "target": 0, "name": dotted,
+                                              "_label": dotted})
 
 
 def fetch(value: Any) -> Any:

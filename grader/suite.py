@@ -15,10 +15,11 @@ import numpy as np
 
 from grader.gradcheck import numeric_gradient
 from grader.submission import (LearnerError, fetch, keep_in_worker, same_object, timed_call,
-                               transfer_seconds)
+                               transfer_seconds, worker_function)
 
 __all__ = ["assert_close", "distinct_bugs", "assert_normal", "assert_uniform", "numeric_gradient",
-           "assert_fast_enough", "LearnerError", "keep_in_worker", "fetch", "same_object"]
+           "assert_fast_enough", "LearnerError", "keep_in_worker", "fetch", "same_object",
+           "worker_function"]
 
 _SIDE_BY_SIDE = 4  # how many mismatching values the message lists
 

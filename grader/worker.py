@@ -11,6 +11,8 @@ from the grading process, one at a time, over its socket:
     {"op": "keep", "args": [value]}    store data here; reply {"handle": ...}
     {"op": "fetch", "target": id}      the object behind a handle, as data where it is data
     {"op": "same", "target": id, "other": id, "attribute": name}   other is target(.attribute)?
+    {"op": "lookup", "target": 0, "name": "numpy.random.default_rng"}  a trusted function,
+                                       as a handle the suite can pass to learner code
 
 Every reply is ``{"ok": value, "forbidden": [...]}`` or
 ``{"error": {...}, "forbidden": [...]}``. Objects that are not data stay here in a table of
@@ -21,6 +23,7 @@ from __future__ import annotations
 import builtins
 import difflib
 import functools
+import importlib
 import importlib.abc
 import io
 import os
@@ -36,6 +39,9 @@ from grader import wire
 from grader.sandbox import PRELOADABLE
 
 MODULE_HANDLE = 0  # handle id of the learner's module itself
+# The only modules "lookup" imports from: functions a suite hands to learner code (a random
+# Generator's constructor, a model for learner code to fit) must be course-neutral and trusted.
+LOOKUP_MODULES = ("numpy", "grader.callbacks")
 
 
 # -- forbidden calls ---------------------------------------------------------------------
@@ -355,6 +361,8 @@ class Worker:
             target = self.handles[header["target"]]
             if op == "getattr":
                 return self._getattr(target, header["target"], header["name"])
+            if op == "lookup":
+                return self._lookup(header["name"])
             args = wire.decode(header.get("args", []), buffers, self._from_handle)
             kwargs = wire.decode(header.get("kwargs", {"$dict": []}), buffers, self._from_handle)
         except (KeyError, TypeError, wire.WireError) as error:
@@ -393,6 +401,17 @@ class Worker:
             return {"error": describe_error(error, self.learner_file)}
         except BaseException as error:  # noqa: BLE001 - a property may raise anything
             return {"error": describe_error(error, self.learner_file)}
+
+    def _lookup(self, dotted: str) -> dict:
+        """A function of a LOOKUP_MODULES module by dotted name; the reply makes it a handle."""
+        module_name, _, attribute = str(dotted).rpartition(".")
+        if not any(module_name == m or module_name.startswith(m + ".") for m in LOOKUP_MODULES):
+            return {"protocol_error": f"lookup {dotted!r}: only names in {', '.join(LOOKUP_MODULES)}"}
+        try:
+            found = getattr(importlib.import_module(module_name), attribute)
+        except (ImportError, AttributeError) as error:
+            return {"protocol_error": f"lookup {dotted!r}: {error}"}
+        return {"ok": found}
 
     def _to_handle(self, value: Any) -> dict:
         handle = self.next_handle

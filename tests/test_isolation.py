@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import FIXTURES, SUBMISSIONS, zygote_pid
 from grader.isolation import WorkerPool, WorkerSpec
 
@@ -33,6 +35,8 @@ import json, sys
 from grader.numerics import use_single_thread
 use_single_thread()  # as every grading command does, before numpy is imported
 from pathlib import Path
+
+import pytest
 from grader.course import load_course
 from grader.isolation import WorkerPool
 from grader.runner import grade, preload_for
@@ -93,4 +97,25 @@ def test_kept_objects_stay_in_the_worker_and_read_back(tmp_path: Path) -> None:
         holder.rebind()
         assert not same_object(kept, holder, attribute="items")
         assert [a.tolist() for a in fetch(kept)] == [[1, 1, 1], [2, 2]]
+        session.close()
+
+
+def test_worker_function_hands_trusted_functions_to_learner_code(tmp_path: Path) -> None:
+    import numpy as np
+
+    from grader.submission import Submission, WorkerSession, worker_function
+
+    learner = tmp_path / "mine.py"
+    learner.write_text("def use(fit, predict, X, y):\n    return predict(fit(X, y), X[:2])\n"
+                       "def draw(rng):\n    return rng.integers(0, 100, size=3)\n")
+    with WorkerPool(("numpy",)) as pool:
+        session = WorkerSession(pool, WorkerSpec.for_file(learner, "mine"), 10, 60)
+        submission = Submission(session)
+        fit = worker_function(submission, "grader.callbacks.fit_mean")
+        predict = worker_function(submission, "grader.callbacks.predict_mean")
+        assert submission.use(fit, predict, np.zeros((4, 2)), np.arange(4.0)).tolist() == [1.5, 1.5]
+        rng = worker_function(submission, "numpy.random.default_rng")(7)   # a Generator there
+        assert submission.draw(rng).tolist() == np.random.default_rng(7).integers(0, 100, 3).tolist()
+        with pytest.raises(RuntimeError, match="only names in numpy, grader.callbacks"):
+            worker_function(submission, "os.system")
         session.close()
