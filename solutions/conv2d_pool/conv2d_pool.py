@@ -54,7 +54,8 @@ def conv2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int = 1,
     # Contract C, KH, KW: (N, H_out, W_out, F), then move F next to N.
     out = np.tensordot(windows, w, axes=([1, 4, 5], [1, 2, 3])).transpose(0, 3, 1, 2)
     out = out + b[None, :, None, None]                 # (N, F, H_out, W_out)
-    cache = (x.shape, windows, w, stride, padding)
+    # Keep the padded input, not the windows: they are a view of it, cheap to take again.
+    cache = (x.shape, xpad, w, stride, padding)
     return out, cache
     # END SOLUTION
 
@@ -75,11 +76,13 @@ def conv2d_backward(dout: np.ndarray, cache: Any) -> tuple[np.ndarray, np.ndarra
     # TODO: db sums dout over every axis but F; dw contracts dout with the same windows the
     # TODO: forward pass used; dx sends each output's gradient back to every input element of
     # TODO: its window (accumulating where windows overlap), then drops the padding.
-    x_shape, windows, w, stride, padding = cache
+    x_shape, xpad, w, stride, padding = cache
     dout = np.asarray(dout, dtype=np.float64)          # (N, F, H_out, W_out)
     n, c, h, wd = x_shape
     f, _, kh, kw = w.shape
     h_out, w_out = dout.shape[2:]
+    # The same windows as the forward pass: (N, C, H_out, W_out, KH, KW).
+    windows = sliding_window_view(xpad, (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride]
 
     db = dout.sum(axis=(0, 2, 3))                      # (F,)
     # Contract N, H_out, W_out of dout (N, F, Ho, Wo) and windows (N, C, Ho, Wo, KH, KW).

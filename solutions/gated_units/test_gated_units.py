@@ -202,10 +202,11 @@ def test_glu_backward_on_4d_input(submission, reference):
 
 @pytest.mark.points(1)
 def test_fast_enough_and_right(submission, reference):
-    """glu and glu_backward on (2000, 64) are vectorised (no loop over rows), and right."""
-    x = _x(8, (2000, 64))
-    dout = np.random.default_rng(80).standard_normal((2000, 32))
-    # A Python loop over the 2000 rows is ~50x slower than one vectorised call; 20x is safe.
+    """glu and glu_backward on (20000, 16) are vectorised (no loop over rows), and right."""
+    x = _x(8, (20000, 16))
+    dout = np.random.default_rng(80).standard_normal((20000, 8))
+    # A Python loop over the 20 000 short rows is ~100x slower than one vectorised call
+    # (a few ms); 20x leaves room for scheduling noise and for sending the result back.
     got, want = assert_fast_enough(submission.glu, reference.glu, x, max_ratio=20)
     assert_close(got, want, name="glu(x) of the timed call", rtol=RTOL, atol=ATOL)
     got, want = assert_fast_enough(submission.glu_backward, reference.glu_backward, x, dout,
