@@ -75,7 +75,8 @@ def _inputs(seed, shape, scale=1.0):
     rng = np.random.default_rng(seed)
     N, C = shape[:2]
     per = (N, C) + (1,) * (len(shape) - 2)
-    x = scale * (0.5 + rng.random(per)) * rng.standard_normal(shape) + scale * 3 * rng.standard_normal(per)
+    spread, offset = 0.5 + rng.random(per), 3 * rng.standard_normal(per)   # per sample, channel
+    x = scale * (spread * rng.standard_normal(shape) + offset)
     gamma = 1.0 + 0.5 * rng.standard_normal(C)
     beta = rng.standard_normal(C)
     return x, gamma, beta
