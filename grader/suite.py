@@ -331,9 +331,10 @@ def _best_time(fn: Callable, args: tuple, kwargs: dict, repeat: int) -> tuple[fl
     for _ in range(repeat):
         seconds, result = timed_call(fn, args, kwargs)
         best = min(best, seconds)
-    # A learner's function is timed around the whole request: take away what sending the
-    # same arguments there and back costs, so only the learner's own work is compared.
-    overhead = min(transfer_seconds(fn, args, kwargs) for _ in range(repeat))
+    # A learner's function is timed around the whole request: take away what carrying the
+    # same arguments there and the result back costs, so only the learner's own work is
+    # compared. (The result is sent along with the arguments: the same bytes on the wire.)
+    overhead = min(transfer_seconds(fn, (*args, result), kwargs) for _ in range(repeat))
     return max(best - overhead, 0.0), result
 
 

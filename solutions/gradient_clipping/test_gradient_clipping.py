@@ -301,21 +301,17 @@ def test_clip_by_value_leaves_the_inputs_unchanged(submission, reference):
 
 @pytest.mark.points(1)
 def test_fast_enough_and_right(submission, reference):
-    """Both functions on arrays of 330k elements run within 100x of the reference, and are right.
+    """clip_by_global_norm on 1.05M elements runs within 50x of the reference, and is right.
 
-    Measured here: a Python loop over the elements for the norm is ~140x the reference;
-    joining the arrays into one float64 vector and splitting it back (a correct style) ~25x
-    in-process but up to ~80x in the sandboxed worker, where its large temporary arrays
-    cost more. 100x keeps correct code safe; the element loop is still caught, narrowly.
+    The learner's call is timed by the grading process's clock, so scheduling noise of a few
+    milliseconds comes on top of the reference's ~1 ms; a Python loop over the elements costs
+    ~80 ms or more. clip_by_value is not timed: np.clip is the natural way to write it.
     """
     rng = np.random.default_rng(10)
-    grads = [rng.standard_normal(shape) for shape in [(512, 512), (512,), (256, 256)]]
+    grads = [rng.standard_normal(shape) for shape in [(768, 1024), (1024,), (256, 1024)]]
     got, want = assert_fast_enough(submission.clip_by_global_norm, reference.clip_by_global_norm,
-                                   grads, 5.0, max_ratio=100, repeat=5)
+                                   grads, 5.0, max_ratio=50, repeat=3)
     # The timed outputs must be right too: float64, 1e-10 relative.
     assert_close(_flat(_arrays(got[0], grads, "clipped")), _flat(want[0]),
                  name="clipped (timed call)", rtol=1e-10, atol=1e-12)
-    got, want = assert_fast_enough(submission.clip_by_value, reference.clip_by_value,
-                                   grads, 0.5, max_ratio=100, repeat=5)
-    assert_close(_flat(_arrays(got, grads, "clip_by_value result")), _flat(want),
-                 name="clipped by value (timed call)", rtol=0, atol=0)
+    assert_close(got[1], want[1], name="total_norm (timed call)", rtol=1e-10, atol=1e-12)

@@ -216,12 +216,12 @@ def test_large_pre_activations(submission, reference):
 
 @pytest.mark.points(1)
 def test_fast_enough_and_right(submission, reference):
-    """A step on a batch of 4096 with D = 8, H = 6 runs within 10x of the reference, and is right.
+    """A step on a batch of 8192 with D = 8, H = 6 runs within 20x of the reference, and is right.
 
-    Small D and H with a large batch: a loop over the batch rows costs ~100x here, while the
-    reference's six small matrix products take well under a millisecond.
+    Small D and H with a large batch: a loop over the batch rows costs ~300x here, while the
+    reference takes about a millisecond (plus a few ms of scheduling noise under load).
     """
-    p = _problem(9, n=4096, d=8, h=6)
+    p = _problem(9, n=8192, d=8, h=6)
     got, want = assert_fast_enough(submission.gru_step, reference.gru_step, *_args(p),
-                                   max_ratio=10)
+                                   max_ratio=20)
     assert_close(got, want, name="h_next (timed call)", rtol=1e-9, atol=1e-11)

@@ -256,13 +256,14 @@ def test_gradients_match_finite_differences(submission, reference):
 
 @pytest.mark.points(1)
 def test_fast_enough_and_right(submission, reference):
-    """Forward and backward on a batch of 4096, D = 8, H = 6, within 10x of the reference, and right.
+    """Forward and backward on a batch of 8192, D = 8, H = 6, within 20x of the reference, and right.
 
-    A loop over the batch rows costs ~100x here.
+    A loop over the batch rows costs ~100x or more here; the grading process's clock adds a
+    few milliseconds of scheduling noise to the learner's side under load.
     """
-    p = _problem(10, n=4096, d=8, h=6)
+    p = _problem(10, n=8192, d=8, h=6)
     got, want = assert_fast_enough(submission.lstm_step, reference.lstm_step, *_args(p),
-                                   max_ratio=10)
+                                   max_ratio=20)
     assert_close(got[0], want[0], name="h_next (timed call)", rtol=RTOL, atol=ATOL)
     assert_close(got[1], want[1], name="c_next (timed call)", rtol=RTOL, atol=ATOL)
     ref_cache = want[2]
@@ -271,6 +272,6 @@ def test_fast_enough_and_right(submission, reference):
         return reference.lstm_step_backward(dh_next, dc_next, ref_cache)
 
     got, want = assert_fast_enough(submission.lstm_step_backward, reference_backward,
-                                   p["dh_next"], p["dc_next"], got[2], max_ratio=10)
+                                   p["dh_next"], p["dc_next"], got[2], max_ratio=20)
     for name, g, w in zip(GRADS, got, want):
         assert_close(g, w, name=f"{name} (timed call)", rtol=RTOL, atol=ATOL)

@@ -237,14 +237,15 @@ def test_long_sequence_matches_autograd(submission, reference):
 
 @pytest.mark.points(1)
 def test_fast_enough_and_right(submission, reference):
-    """Forward and backward on (200, 16, 24), H = 32 within 20x of the reference, and right.
+    """Forward and backward on (512, 16, 24), H = 32 within 25x of the reference, and right.
 
-    The loop over time is needed; a loop over the 200 sequences of the batch is not (~70x
-    here). Correct styles measured: einsum over (batch, time) for the weight gradients ~6x.
+    The loop over time is needed; a loop over the 512 sequences of the batch is not (~100x
+    here). Correct styles: einsum over (batch, time) for the weight gradients ~6x; the
+    grading process's clock adds a few milliseconds of scheduling noise under load.
     """
-    p = _problem(10, n=200, t=16, d=24, h=32)
+    p = _problem(10, n=512, t=16, d=24, h=32)
     got, want = assert_fast_enough(submission.rnn_forward, reference.rnn_forward,
-                                   *_forward_args(p), max_ratio=20)
+                                   *_forward_args(p), max_ratio=25)
     # The timed outputs must be right: float64, 1e-9 relative.
     assert_close(got[0], want[0], name="h_all (timed call)", rtol=RTOL, atol=ATOL)
     _, ref_cache = reference.rnn_forward(*_forward_args(p))
@@ -253,6 +254,6 @@ def test_fast_enough_and_right(submission, reference):
         return reference.rnn_backward(dh_all, ref_cache)
 
     got, want = assert_fast_enough(submission.rnn_backward, reference_backward, p["dh_all"],
-                                   got[1], max_ratio=20)
+                                   got[1], max_ratio=25)
     for name, g, w in zip(GRADS, got, want):
         assert_close(g, w, name=f"{name} (timed call)", rtol=RTOL, atol=ATOL)

@@ -226,14 +226,14 @@ def test_embedding_of_a_single_grayscale_image(submission, reference):
 
 @pytest.mark.points(1)
 def test_fast_enough_and_right(submission, reference):
-    """vit_embed on (32, 1, 64, 64) with patch 2 (1024 patches each) within 10x, and right.
+    """vit_embed on (64, 1, 64, 64) with patch 2 (1024 patches each) within 40x, and right.
 
-    Tiny patches make the per-patch cost of a Python loop stand out: a loop over the 32768
-    patches measured ~50-150x the reference here; strided windows or an einsum projection
-    (correct styles) ~2x.
+    Tiny patches make the per-patch cost of a Python loop stand out: a loop over the 65536
+    patches costs ~100x the reference or more; strided windows or an einsum projection
+    (correct styles) ~2x, plus a few ms of scheduling noise under load.
     """
-    images = _images(12, n=32, c=1, h=64, w=64)
+    images = _images(12, n=64, c=1, h=64, w=64)
     weights = _embedding_weights(13, patch=2, c=1, d=4, grid=1024)
     got, want = assert_fast_enough(submission.vit_embed, reference.vit_embed, images, 2,
-                                   *weights, max_ratio=10, repeat=5)
+                                   *weights, max_ratio=40, repeat=5)
     assert_close(got, want, name="embedding (timed call)", rtol=1e-10, atol=1e-12)
