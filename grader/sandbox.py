@@ -9,8 +9,8 @@ Two layers, so that a worker still costs a fork and not a torch import:
    (LEARN_HOME) and the grading process's temporary files are not there at all, and no
    path outside the sandbox's own /tmp can be written. The network is loopback only.
 2. Each worker the zygote forks gets namespaces of its own (:func:`enter_worker_namespaces`):
-   a new user, PID, mount and IPC namespace, a size-limited tmpfs as /tmp (the only place it
-   can write, so the disk it can fill is bounded), an empty /proc (no other process can be
+   a new user, PID, mount and IPC namespace, a size-limited tmpfs of its own (the only place
+   it can write, so the disk it can fill is bounded), an empty /proc (no other process can be
    seen), and a final user/mount namespace that locks those mounts so learner code cannot
    undo them. The worker is PID 1 of its namespace: when it is killed the kernel kills every
    process it started, whatever they did (setsid, double fork, stopped, zombie leaders).
@@ -36,7 +36,8 @@ from pathlib import Path
 
 BWRAP_ENV = "LEARN_BWRAP"                # a bwrap binary to use instead of the bundled one
 SANDBOX_ENV = "LEARN_SANDBOX"            # "off": plain process isolation; "required": no fallback
-WORKER_TMP_MB = 64                        # the disk a worker may fill: its /tmp tmpfs
+WORKER_TMP_MB = 64                        # the disk a worker may fill: its own tmpfs
+WORKER_FOLDER = "/scratch"                # where that tmpfs is: the worker's home and cwd
 SANDBOX_UID = 1000                        # the zygote's user id inside its namespace
 ZYGOTE_TMP_MB = 16                        # the zygote's own /tmp (it writes nothing)
 
@@ -118,7 +119,12 @@ def bwrap_command(python: str, hidden: list[Path]) -> list[str]:
             "--cap-drop", "ALL", "--hostname", "sandbox",
             # Not root inside: a nested user namespace may map a non-root id without
             # privileges, but mapping the parent's root needs CAP_SETFCAP (Linux 5.12+).
-            "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID)]
+            "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
+            # First the sandbox's own /proc, /dev and /tmp: what is bound below then shows
+            # on top of them (a virtual environment made under /tmp, a checkout in /tmp).
+            "--proc", "/proc", "--dev", "/dev",
+            "--size", str(ZYGOTE_TMP_MB << 20), "--tmpfs", "/tmp",
+            "--dir", WORKER_FOLDER]
     for path in _SYSTEM_DIRS + _SYSTEM_FILES:
         args += ["--ro-bind-try", path, path]
     bound: list[Path] = []
@@ -134,8 +140,9 @@ def bwrap_command(python: str, hidden: list[Path]) -> list[str]:
         path = path.resolve()
         if path.exists() and any(_inside(path, folder) for folder in bound):
             args += ["--tmpfs", str(path), "--remount-ro", str(path)]
-    args += ["--proc", "/proc", "--dev", "/dev",
-             "--size", str(ZYGOTE_TMP_MB << 20), "--tmpfs", "/tmp", "--chdir", "/tmp"]
+    # Nothing the zygote's workers share is writable: a worker writes only in the tmpfs it
+    # mounts on WORKER_FOLDER for itself (seal_worker_mounts).
+    args += ["--remount-ro", "/tmp", "--remount-ro", "/", "--chdir", "/"]
     return args
 
 
@@ -220,14 +227,15 @@ def enter_worker_namespaces() -> None:
 
 
 def seal_worker_mounts(tmp_mb: int = WORKER_TMP_MB) -> None:
-    """In the worker (PID 1 of its namespace): its own /tmp and /dev/shm, an empty /proc,
+    """In the worker's namespace (its init): a tmpfs of its own on WORKER_FOLDER, its own
+    /dev/shm, an empty /proc,
     then a last user and mount namespace so that learner code can undo none of it.
 
     Mounts copied into a mount namespace owned by a less privileged user namespace are
     locked by the kernel: they can be neither unmounted nor made writable from there.
     """
     _mount("none", "/", None, _MS_REC | _MS_PRIVATE, None)
-    _mount("tmpfs", "/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, f"size={tmp_mb}m,mode=0700")
+    _mount("tmpfs", WORKER_FOLDER, "tmpfs", _MS_NOSUID | _MS_NODEV, f"size={tmp_mb}m,mode=0700")
     if os.path.isdir("/dev/shm"):
         _mount("tmpfs", "/dev/shm", "tmpfs", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC,
                "size=8m,mode=0700")

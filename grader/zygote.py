@@ -171,7 +171,8 @@ def _namespace_init(worker_sock: socket.socket, capture_fd: int, spec: dict,
         sandbox.seal_worker_mounts(spec["tmp_mb"])
         worker = os.fork()
         if worker == 0:
-            _run_worker(worker_sock, capture_fd, spec, files, "/tmp", imported_size)
+            _run_worker(worker_sock, capture_fd, spec, files, sandbox.WORKER_FOLDER,
+                        imported_size)
         worker_sock.close()
         os.close(capture_fd)
         while True:   # orphans of the learner's come here: reap them until the worker ends
