@@ -278,13 +278,13 @@ def test_float32_stays_float32(submission, reference):
 
 @pytest.mark.points(1)
 def test_fast_enough_and_right(submission, reference):
-    """(N, T, S, E) = (16, 32, 40, 64), 8 heads: within 10x of the reference, and right.
+    """(N, T, S, E) = (8, 32, 40, 64), 8 heads: within 10x of the reference, and right.
 
     A loop over the heads is fine; a Python loop over the batch or the positions is ~30-100x.
     """
     layer = _layer(10, e=64, nhead=8, ff=128)
-    x, memory = _inputs(110, n=16, t=32, s=40, e=64)
+    x, memory = _inputs(110, n=8, t=32, s=40, e=64)
     p = _params(layer)
     got, want = assert_fast_enough(submission.decoder_block, reference.decoder_block, x, memory,
-                                   p, 8, max_ratio=10)
+                                   p, 8, max_ratio=10, repeat=3)
     assert_close(got, want, name="y (timed call)", rtol=1e-10, atol=1e-12)
