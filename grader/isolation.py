@@ -352,6 +352,11 @@ class WorkerPool:
             return ExitStatus(signal=signal.SIGKILL)
         return _reap_orphan(pid)
 
+    def cpu_seconds(self, pid: int) -> float:
+        """CPU time used so far by a worker and everything it started, as the kernel counts
+        it (asked of the zygote, which sees the worker's processes)."""
+        return int(self._ask({"op": "cpu", "pid": pid}, timeout=10.0)["ns"]) / 1e9
+
     def close(self) -> None:
         """Kill every worker and stray process, stop the zygote, remove temporary files."""
         if self._process.poll() is None:

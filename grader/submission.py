@@ -125,6 +125,7 @@ class WorkerSession:
         self._output_bytes = 0
         self.last_seconds = 0.0
         self.timed_out: set[str] = set()    # what ran out of time ("your forward()")
+        self.timing = False                 # measure the CPU time of the next calls
 
     @property
     def file_name(self) -> str:
@@ -189,7 +190,9 @@ class WorkerSession:
         repeat = doing in self.timed_out and time.monotonic() + REPEAT_BUDGET_SECONDS < deadline
         if repeat:
             deadline = time.monotonic() + REPEAT_BUDGET_SECONDS
-        started = time.perf_counter()   # timed here: the worker's own clock is the learner's
+        # Timed calls are measured in the worker's CPU time, as the kernel counts it (asked of
+        # the zygote): learner code can replace its own process's clocks, not the kernel's.
+        cpu_before = self.pool.cpu_seconds(worker.pid) if self.timing else 0.0
         try:
             reply, reply_buffers = _with_tripped(worker, *worker.request(header, buffers, deadline))
         except WorkerTimedOut:
@@ -203,12 +206,13 @@ class WorkerSession:
             raise self._death_signal(died.status, doing) from None
         finally:
             self._check_pool()
+        if self.timing:
+            self.last_seconds = self.pool.cpu_seconds(worker.pid) - cpu_before
         if "protocol_error" in reply:
             raise RuntimeError(f"grader protocol error: {reply['protocol_error']}")
         if "handle" in reply:
             return self._remote_object(reply["handle"])
         if "ok" in reply and not reply.get("forbidden"):
-            self.last_seconds = time.perf_counter() - started
             return wire.decode(reply["ok"], reply_buffers, self._remote_object)
         raise self._to_exception(reply, doing)
 
@@ -370,26 +374,37 @@ class Submission(RemoteObject):
 
 
 def timed_call(fn: Callable, args: tuple, kwargs: dict) -> tuple[float, Any]:
-    """Call fn; how long the call took, and what it returned. A learner's function is timed
-    by this process's clock around the whole request (learner code can replace the clocks of
-    its own process), so sending its arguments and result counts too."""
+    """Call fn; the CPU time the call took, and what it returned.
+
+    A learner's function is measured by the kernel's accounting of its worker (and of every
+    process it starts), read from outside it: learner code can fake neither, and a busy
+    machine does not inflate it. A local function is measured by this process's CPU clock.
+    """
     if isinstance(fn, RemoteObject):
-        result = fn(*args, **kwargs)
-        return fn._learn_session.last_seconds, result
-    started = time.perf_counter()
+        session = fn._learn_session
+        session.timing = True
+        try:
+            result = fn(*args, **kwargs)
+        finally:
+            session.timing = False
+        return session.last_seconds, result
+    started = time.process_time()
     result = fn(*args, **kwargs)
-    return time.perf_counter() - started, result
+    return time.process_time() - started, result
 
 
 def transfer_seconds(fn: Callable, args: tuple, kwargs: dict) -> float:
-    """How long a request to fn's worker carrying these arguments takes when no learner code
+    """The worker's CPU time for a request carrying these arguments when no learner code
     runs (0 for a local function): the part of :func:`timed_call`'s time that is transport."""
     if not isinstance(fn, RemoteObject):
         return 0.0
-    started = time.perf_counter()
-    fn._learn_session.request({"op": "keep", "target": 0, "_label": "timing"},
-                              ([[list(args), kwargs]], {}))
-    return time.perf_counter() - started
+    session = fn._learn_session
+    session.timing = True
+    try:
+        session.request({"op": "keep", "target": 0, "_label": "timing"}, ([[list(args), kwargs]], {}))
+    finally:
+        session.timing = False
+    return session.last_seconds
 
 
 # -- keeping data in the worker --------------------------------------------------------------

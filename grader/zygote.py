@@ -20,6 +20,7 @@ Control requests (frames, see grader/wire.py), each answered with one frame:
     {"op": "spawn", "spec": {...}} + the learner's files as buffers, and the worker's socket
         and output file passed as fds                               ->  {"pid": n}
     {"op": "wait", "pid": n, "kill": bool}   reap a worker (killing it first when asked)
+    {"op": "cpu", "pid": n}                  CPU ns used by the worker and its processes
     {"op": "shutdown"}                       kill everything and exit (so does end of file)
 """
 from __future__ import annotations
@@ -252,6 +253,20 @@ class Zygote:
         sweep(set(self.keepers.values()))
         return {"status": result}
 
+    def cpu_ns(self, pid: int) -> dict:
+        """The CPU time, in ns, used so far by a worker and every process it started.
+
+        Read from the kernel's accounting, so learner code cannot fake it, and counted in
+        CPU time, so a busy machine does not slow the figure down. Live tasks count through
+        their scheduler statistics; children already reaped, through their parent's totals.
+        """
+        if pid not in self.keepers:
+            return {"ns": 0}
+        total = 0
+        for member in [pid, *_descendants(pid)]:
+            total += _process_cpu_ns(member)
+        return {"ns": total}
+
     def serve(self) -> None:
         """Answer control requests until shutdown or end of file."""
         try:
@@ -266,6 +281,8 @@ class Zygote:
                 elif op == "wait":
                     reply = self.wait(header["pid"], bool(header.get("kill")),
                                       float(header.get("grace", 0.0)))
+                elif op == "cpu":
+                    reply = self.cpu_ns(int(header["pid"]))
                 elif op == "shutdown":
                     break
                 else:
@@ -279,6 +296,32 @@ class Zygote:
                 wire.send_frame(self.control, {"bye": True})
             except OSError:
                 pass
+
+
+_NS_PER_TICK = 1_000_000_000 // os.sysconf("SC_CLK_TCK")
+
+
+def _descendants(pid: int) -> list[int]:
+    found, frontier = [], [pid]
+    while frontier:
+        frontier = [child for parent in frontier for child in children_of(parent)]
+        found += frontier
+    return found
+
+
+def _process_cpu_ns(pid: int) -> int:
+    """CPU ns of pid's threads (scheduler statistics) plus its reaped children's (ticks)."""
+    total = 0
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/schedstat") as stats:
+                total += int(stats.read().split()[0])
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        total += (int(fields[13]) + int(fields[14])) * _NS_PER_TICK   # cutime, cstime
+    except (OSError, ValueError, IndexError):   # it ended meanwhile
+        pass
+    return total
 
 
 def _ended_within(pid: int, seconds: float) -> int | None:

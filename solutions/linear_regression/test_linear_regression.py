@@ -224,12 +224,13 @@ def test_r_squared_is_one_for_a_perfect_fit_and_zero_for_the_mean(submission, re
 
 @pytest.mark.points(1)
 def test_fast_enough_and_right(submission, reference):
-    """r_squared on 200,000 values runs within 20x of the reference (and returns the right value)."""
+    """r_squared on 200,000 values runs within 8x of the reference (and returns the right value)."""
     rng = np.random.default_rng(10)
     y = rng.standard_normal(200_000) + 2.0
     y_hat = y + 0.5 * rng.standard_normal(200_000)
-    # A Python loop over 200,000 residuals takes ~100x the vectorised sum.
+    # In CPU time a Python loop over 200,000 residuals measures about 14x the vectorised sum
+    # (the reference is bound by memory, not arithmetic); correct vectorised versions, 1-3x.
     got, want = assert_fast_enough(submission.r_squared, reference.r_squared, y, y_hat,
-                                   max_ratio=20)
+                                   max_ratio=8)
     # Sums of 2e5 terms in different orders agree to ~1e-12 relative.
     assert_close(got, want, name="r_squared of the timed call", rtol=1e-9, atol=1e-12)
