@@ -17,9 +17,9 @@ from grader.gradcheck import numeric_gradient
 from grader.submission import (LearnerError, fetch, keep_in_worker, same_object, timed_call,
                                transfer_seconds, worker_function)
 
-__all__ = ["assert_close", "distinct_bugs", "assert_normal", "assert_uniform", "numeric_gradient",
-           "assert_fast_enough", "LearnerError", "keep_in_worker", "fetch", "same_object",
-           "worker_function"]
+__all__ = ["assert_close", "distinct_bugs", "assert_normal", "assert_uniform", "assert_rate",
+           "numeric_gradient", "assert_fast_enough", "LearnerError", "keep_in_worker", "fetch",
+           "same_object", "worker_function"]
 
 _SIDE_BY_SIDE = 4  # how many mismatching values the message lists
 
@@ -322,6 +322,32 @@ def assert_uniform(samples: Any, *, bound: float, name: str,
         raise AssertionError(f"{name}: the values do not look uniformly distributed on "
                              f"[-{_fmt(bound)}, {_fmt(bound)}] (Kolmogorov-Smirnov D={statistic:.4f}, "
                              f"p={p_value:.1e}); is it a normal or another law?")
+
+
+def assert_rate(hits: Any, *, rate: float, name: str,
+                bugs: Mapping[str, float] | None = None) -> None:
+    """Assert that hits (an array of True/False outcomes) look like independent coin flips
+    that come up True with probability rate.
+
+    The fraction of True must lie within five standard errors of rate (a correct sampler
+    fails less than once in a million runs). ``bugs`` maps a known mistake to the rate it
+    gives (p used as the keep probability, say); the closest one within the band is named.
+    """
+    if type(hits) is not np.ndarray and not _is_torch_tensor(hits):
+        raise AssertionError(f"{name}: expected an array of outcomes, got {_describe(hits)}")
+    values = _as_array(hits).ravel()
+    if values.size < 100:
+        raise ValueError(f"{name}: a rate test needs at least 100 outcomes")
+    n, observed = values.size, float(np.count_nonzero(values)) / values.size
+    band = 5.0 * math.sqrt(max(rate * (1.0 - rate), 1.0 / n) / n)
+    if abs(observed - rate) <= band:
+        return
+    message = (f"{name}: {_fmt(observed)} over {n} outcomes, expected {_fmt(rate)} "
+               f"(±{_fmt(band)})")
+    near = {bug: value for bug, value in (bugs or {}).items() if abs(observed - value) <= band}
+    if near:
+        message += f"\n  likely mistake: {min(near, key=lambda bug: abs(observed - near[bug]))}"
+    raise AssertionError(message)
 
 
 # -- gradients and speed -----------------------------------------------------------------

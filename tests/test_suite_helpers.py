@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from grader.suite import (assert_close, assert_fast_enough, assert_normal, assert_uniform,
-                          distinct_bugs, numeric_gradient)
+from grader.suite import (assert_close, assert_fast_enough, assert_normal, assert_rate,
+                          assert_uniform, distinct_bugs, numeric_gradient)
 
 
 def failure(fn, *args, **kwargs) -> str:
@@ -99,6 +99,19 @@ def test_uniform_sampler_checks() -> None:
                       bound=0.3, name="w", bugs={"sqrt(2/fan) as the bound": 0.3 / np.sqrt(3)})
     assert "stay well inside" in message and "likely mistake: sqrt(2/fan) as the bound" in message
     assert "exceed" in failure(assert_uniform, rng.uniform(-0.4, 0.4, 20_000), bound=0.3, name="w")
+
+
+def test_rate_checks() -> None:
+    rng = np.random.default_rng(2)
+    assert_rate(rng.random(20_000) >= 0.3, rate=0.7, name="kept")
+    message = failure(assert_rate, rng.random(20_000) < 0.3, rate=0.7, name="kept",
+                      bugs={"p used as the keep probability": 0.3, "nothing dropped": 1.0})
+    assert "0.7" in message and "likely mistake: p used as the keep probability" in message
+    assert "likely mistake" not in failure(assert_rate, rng.random(20_000) < 0.5, rate=0.7,
+                                           name="kept", bugs={"p as keep": 0.3})
+    assert "expected an array" in failure(assert_rate, [True] * 200, rate=0.5, name="kept")
+    with pytest.raises(ValueError):
+        assert_rate(np.ones(10, bool), rate=0.5, name="kept")
 
 
 def test_numeric_gradient_matches_analytic() -> None:
