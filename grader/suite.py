@@ -86,6 +86,8 @@ def _mismatch(got: np.ndarray, want: np.ndarray, rtol: float, atol: float) -> np
         both_nan = np.isnan(got) & np.isnan(want)
         same_inf = np.isinf(want) & (got == want)
         far = ~(np.abs(got - want) <= atol + rtol * np.abs(want))
+        # rtol * |inf| is inf, so the line above would let any value pass for an inf.
+        far |= np.isinf(want) & (got != want)
     return far & ~both_nan & ~same_inf
 
 

@@ -72,6 +72,17 @@ def test_every_mistake_with_the_same_output_is_named() -> None:
     assert message.endswith("likely mistake: first cause; or second cause")
 
 
+def test_a_finite_value_is_not_close_to_an_infinite_one() -> None:
+    assert "got 283.5, expected inf" in failure(assert_close, 283.5, np.inf, name="loss")
+    assert "1 of 2 values differ" in failure(assert_close, np.array([1.0, 2.0]),
+                                             np.array([1.0, -np.inf]), name="out")
+    assert_close(np.array([np.inf, -np.inf]), np.array([np.inf, -np.inf]), name="out")
+    # Nor does a finite answer match a mistake whose output is inf (an overflow).
+    message = failure(assert_close, 283.5, 300.0, name="loss",
+                      bugs={"overflow": np.inf, "other": 283.5})
+    assert message.endswith("likely mistake: other")
+
+
 def test_nan_values_are_reported() -> None:
     got = np.array([1.0, np.nan, 3.0])
     message = failure(assert_close, got, np.array([1.0, 2.0, 3.0]), name="out")
