@@ -1,4 +1,5 @@
-"""Small models a hidden suite can hand to learner code, which calls them in its own process.
+"""Small models a hidden suite can hand to learner code, which calls them in its own process,
+and a helper that calls learner code many times there (repeat_calls).
 
 An exercise whose functions take callables (``cross_val_mse(fit, predict, X, y, k, seed)``)
 is graded with these: the suite gets a handle to one with
@@ -37,3 +38,15 @@ def predict_nearest(model: tuple[np.ndarray, np.ndarray], X: np.ndarray) -> np.n
     X = np.asarray(X, dtype=np.float64).reshape(len(X), -1)    # (m, d)
     distances = ((X[:, None, :] - X_train[None, :, :]) ** 2).sum(axis=-1)   # (m, n)
     return y_train[np.argmin(distances, axis=1)]
+
+
+def repeat_calls(fn, times: int, *args, **kwargs) -> list:
+    """[fn(*args, **kwargs) for each of `times` calls], made in the learner's process.
+
+    A statistical test of a random function needs thousands of draws, and every call from
+    the suite is a round trip to the worker (milliseconds each). Pass the learner's function
+    as a handle, ``worker_function(submission, "grader.callbacks.repeat_calls")(
+    submission.sample, 2000, X, rng)``, and all the draws come back in one reply. The
+    arguments are the same objects on every call, so a Generator among them advances.
+    """
+    return [fn(*args, **kwargs) for _ in range(int(times))]

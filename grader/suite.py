@@ -18,6 +18,7 @@ from grader.submission import (LearnerError, fetch, keep_in_worker, same_object,
                                transfer_seconds, worker_function)
 
 __all__ = ["assert_close", "distinct_bugs", "assert_normal", "assert_uniform", "assert_rate",
+           "assert_frequencies",
            "numeric_gradient", "assert_fast_enough", "LearnerError", "keep_in_worker", "fetch",
            "same_object", "worker_function"]
 
@@ -350,6 +351,97 @@ def assert_rate(hits: Any, *, rate: float, name: str,
     if near:
         message += f"\n  likely mistake: {min(near, key=lambda bug: abs(observed - near[bug]))}"
     raise AssertionError(message)
+
+def _gamma_q(a: float, x: float) -> float:
+    """The regularised upper incomplete gamma function Q(a, x), for a > 0 and x >= 0.
+
+    A power series for P = 1 - Q below x = a + 1, a continued fraction (modified Lentz) for Q
+    above it; both converge fast in their own region. chi-square's survival function at x
+    with df degrees of freedom is Q(df / 2, x / 2).
+    """
+    if x <= 0.0:
+        return 1.0
+    log_prefactor = -x + a * math.log(x) - math.lgamma(a)
+    if x < a + 1.0:
+        term = total = 1.0 / a
+        shifted = a
+        for _ in range(10_000):
+            shifted += 1.0
+            term *= x / shifted
+            total += term
+            if abs(term) < abs(total) * 1e-16:
+                break
+        return max(0.0, 1.0 - total * math.exp(log_prefactor))
+    tiny = 1e-300
+    b = x + 1.0 - a
+    c, d = 1.0 / tiny, 1.0 / b
+    h = d
+    for i in range(1, 10_000):
+        an = -i * (i - a)
+        b += 2.0
+        d = an * d + b
+        d = tiny if abs(d) < tiny else d
+        c = b + an / c
+        c = tiny if abs(c) < tiny else c
+        d = 1.0 / d
+        h *= d * c
+        if abs(d * c - 1.0) < 1e-16:
+            break
+    return math.exp(log_prefactor) * h
+
+
+def _chi_square(counts: np.ndarray, probabilities: np.ndarray) -> tuple[float, float]:
+    """(statistic, p-value) of Pearson's goodness-of-fit test; p = 0 for an impossible outcome."""
+    possible = probabilities > 0
+    if (counts[~possible] > 0).any():
+        return math.inf, 0.0
+    expected = counts.sum() * probabilities[possible]
+    statistic = float((((counts[possible] - expected) ** 2) / expected).sum())
+    return statistic, _gamma_q((possible.sum() - 1) / 2.0, statistic / 2.0)
+
+
+def assert_frequencies(counts: Any, probabilities: Any, *, name: str, labels: Any = None,
+                       bugs: Mapping[str, Any] | None = None, p_min: float = 1e-6) -> None:
+    """Assert that counts, how often each outcome came up, fit the law ``probabilities``.
+
+    Pearson's chi-square test: fails when the p-value is below p_min (a correct sampler fails
+    about once in a million runs), and at once when an outcome of probability 0 came up. Every
+    possible outcome must be expected at least 5 times, or the test is not valid (ValueError:
+    draw more). ``labels`` names the outcomes in the message (default: their index). ``bugs``
+    maps a known mistake to the probabilities it gives; the one that fits best is named, if it
+    fits. Count the learner's draws in the suite; only the counts come here.
+    """
+    counts = np.asarray(counts, dtype=np.float64).ravel()
+    probabilities = np.asarray(probabilities, dtype=np.float64).ravel()
+    if counts.shape != probabilities.shape or abs(probabilities.sum() - 1.0) > 1e-9:
+        raise ValueError(f"{name}: need one probability per outcome, summing to 1")
+    if (counts.sum() * probabilities[probabilities > 0] < 5).any():
+        raise ValueError(f"{name}: some outcome is expected fewer than 5 times; draw more")
+    labels = [str(i) for i in range(counts.size)] if labels is None else [str(x) for x in labels]
+    statistic, p_value = _chi_square(counts, probabilities)
+    if p_value >= p_min:
+        return
+    total = int(counts.sum())
+    expected = total * probabilities
+    if math.isinf(statistic):
+        impossible = [label for label, c, p in zip(labels, counts, probabilities) if c and not p]
+        lines = [f"{name}: came up {', '.join(impossible[:4])}, which should never happen "
+                 f"(in {total} draws)"]
+    else:
+        lines = [f"{name}: the frequencies over {total} draws do not fit the expected law "
+                 f"(chi-square {statistic:.1f} on {int((probabilities > 0).sum()) - 1} degrees "
+                 f"of freedom, p={p_value:.1e})"]
+    worst = np.argsort(-np.abs(counts - expected) / np.sqrt(np.maximum(expected, 1.0)))
+    lines.append(f"  {'outcome':<18}{'count':>10}{'expected':>12}")
+    for i in worst[:_SIDE_BY_SIDE]:
+        lines.append(f"  {labels[i]:<18}{int(counts[i]):>10}{expected[i]:>12.1f}")
+    fits = {description: _chi_square(counts, np.asarray(law, dtype=np.float64).ravel())[1]
+            for description, law in (bugs or {}).items()
+            if np.shape(law) == probabilities.shape}
+    best = max(fits, key=fits.get, default=None)
+    if best is not None and fits[best] >= p_min:
+        lines.append(f"  likely mistake: {best}")
+    raise AssertionError("\n".join(lines))
 
 
 # -- gradients and speed -----------------------------------------------------------------

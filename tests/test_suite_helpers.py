@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from grader.suite import (assert_close, assert_fast_enough, assert_normal, assert_rate,
-                          assert_uniform, distinct_bugs, numeric_gradient)
+from grader.suite import (_gamma_q, assert_close, assert_fast_enough, assert_frequencies,
+                          assert_normal, assert_rate, assert_uniform, distinct_bugs,
+                          numeric_gradient)
 
 
 def failure(fn, *args, **kwargs) -> str:
@@ -123,6 +124,29 @@ def test_rate_checks() -> None:
     assert "expected an array" in failure(assert_rate, [True] * 200, rate=0.5, name="kept")
     with pytest.raises(ValueError):
         assert_rate(np.ones(10, bool), rate=0.5, name="kept")
+
+@pytest.mark.parametrize("a", [0.5, 1.0, 5.5, 11.5, 40.0])
+@pytest.mark.parametrize("x", [0.0, 0.1, 1.0, 6.0, 25.0, 120.0])
+def test_upper_incomplete_gamma_matches_torch(a, x) -> None:
+    want = torch.special.gammaincc(torch.tensor(a, dtype=torch.float64),
+                                   torch.tensor(x, dtype=torch.float64)).item()
+    assert _gamma_q(a, x) == pytest.approx(want, rel=1e-9, abs=1e-300)
+
+
+def test_frequency_checks() -> None:
+    law = np.array([0.1, 0.2, 0.3, 0.4])
+    rng = np.random.default_rng(0)
+    assert_frequencies(np.bincount(rng.choice(4, 2000, p=law), minlength=4), law, name="pick")
+    wrong = np.bincount(rng.choice(4, 2000, p=[0.25] * 4), minlength=4)
+    message = failure(assert_frequencies, wrong, law, name="pick", labels="abcd",
+                      bugs={"uniform": [0.25] * 4, "reversed": law[::-1]})
+    assert message.startswith("pick: the frequencies over 2000 draws do not fit")
+    assert message.endswith("likely mistake: uniform")
+    message = failure(assert_frequencies, [10, 0, 90], [0.0, 0.1, 0.9], name="pick",
+                      labels=["x", "y", "z"])
+    assert message.startswith("pick: came up x, which should never happen")
+    with pytest.raises(ValueError):
+        assert_frequencies([3, 7], [0.01, 0.99], name="pick")       # 0.1 expected: too few
 
 
 def test_numeric_gradient_matches_analytic() -> None:
