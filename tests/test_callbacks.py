@@ -21,7 +21,7 @@ def test_repeat_calls_runs_learner_code_in_the_worker(tmp_path: Path) -> None:
     learner = tmp_path / "mine.py"
     learner.write_text("def draw(rng, n):\n    return rng.integers(0, n, size=2)\n")
     with WorkerPool(("numpy",)) as pool:
-        session = WorkerSession(pool, WorkerSpec(path=learner, module="mine"), 10, 60)
+        session = WorkerSession(pool, WorkerSpec.for_file(learner, "mine"), 10, 60)
         submission = Submission(session)
         rng = worker_function(submission, "numpy.random.default_rng")(11)
         repeat = worker_function(submission, "grader.callbacks.repeat_calls")
