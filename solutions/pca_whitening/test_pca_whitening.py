@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import torch
 
-from grader.suite import assert_close, assert_fast_enough
+from grader.suite import assert_close, assert_fast_enough, keep_in_worker
 
 N, D, K = 9, 5, 3
 
@@ -222,10 +222,14 @@ def test_whiten_uses_eps_inside_the_square_root(submission):
 
 @pytest.mark.points(1)
 def test_fast_enough_and_right(submission, reference):
-    """whiten of (20000, 10) data onto k=4 runs within 20x of the reference (no loop over rows), and is right."""
+    """whiten of (20000, 10) data onto k=4 runs within 60x of the reference (no loop over rows), and is right."""
     X = _data(10, n=20000, stds=tuple(np.linspace(5.0, 0.5, 10)))
-    components, variance, mean = _oracle(X[:500], 4)
-    got, want = assert_fast_enough(submission.whiten, reference.whiten, X, components, variance,
-                                   mean, max_ratio=20)
+    fitted = _oracle(X[:500], 4)                         # components, variance, mean
+    # The inputs stay in the learner's process, so only the (20000, 4) result travels per call.
+    there = [keep_in_worker(submission, a) for a in (X, *fitted)]
+    # A loop over the rows is 200x or more. Timing a call to the learner's process is noisy
+    # on a busy machine (the reference itself can measure 20-30x), hence 60x.
+    got, want = assert_fast_enough(submission.whiten, lambda *_: reference.whiten(X, *fitted),
+                                   *there, max_ratio=60)
     # The timed result must be right: values of size ~1, 1e-6 relative (as in the test above).
     assert_close(got, want, name="whiten of the timed call", rtol=1e-6, atol=1e-9)
