@@ -257,10 +257,13 @@ def test_unknown_metric_raises_value_error(submission):
 
 @pytest.mark.points(1)
 def test_fast_enough_and_right(submission, reference):
-    """k=7 on n=400, m=150, d=6 runs within 20x of the reference (no loop over pairs), and is right."""
+    """k=7 on n=400, m=150, d=6 runs within 8x of the reference (no loop over pairs), and is right."""
     X_train, y_train, X_test = _blobs(10, 400, 150, 6)
+    # The reference takes ~10 ms here, far above the noise of timing a call to the learner's
+    # process; a double loop over the 60000 (test, train) pairs takes ~30x that, while any
+    # vectorised distance matrix (a loop over the 150 test rows included) stays within 3x.
     got, want = assert_fast_enough(submission.knn_predict, reference.knn_predict,
-                                   X_train, y_train, X_test, 7, max_ratio=20)
+                                   X_train, y_train, X_test, 7, max_ratio=8)
     # The timed predictions must be the right labels (exact).
     assert_close(got, want, name="predictions of the timed call", rtol=0, atol=0,
                  check_dtype=False)
