@@ -14,6 +14,7 @@ says so, instead of grading a stale copy.
 """
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,6 +138,13 @@ def apply_edits(reference: str, version: WrongVersion, wrong_file: Path) -> str:
             raise EditDoesNotApply(f"{wrong_file}:{edit.line}: {version.name}: {what} "
                                    f"{shown!r} {why}")
         text = text.replace(edit.find, edit.replace, 1)
+    try:   # a version that does not even import would be "caught" by every test
+        ast.parse(text)
+    except SyntaxError as error:
+        raise EditDoesNotApply(
+            f"{wrong_file}:{version.line}: {version.name}: the edited reference does not parse "
+            f"({error.msg}, line {error.lineno}); a wrong version must run and give wrong "
+            f"results") from None
     return _with_bug_docstring(text, version.bug)
 
 

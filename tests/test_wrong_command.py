@@ -111,3 +111,18 @@ def test_stale_messages_name_the_missing_line_or_the_ambiguity(course: Path,
     assert (f"{solutions / 'wrong.yaml'}:4: ambiguous: the edit's find text 'self.n' stands 3 times "
             f"in the reference; give it more surrounding lines") in done.output
     assert not (tmp_path / "stale").exists() and not (tmp_path / "ambiguous").exists()
+
+
+def test_an_edit_that_breaks_the_syntax_is_refused_not_counted_caught(course: Path) -> None:
+    wrong_file = course / "solutions" / "scale" / "wrong.yaml"
+    wrong_file.write_text(wrong_file.read_text() + """
+- name: unbalanced
+  bug: an edit that leaves a bracket open
+  edits:
+    - find: "return (x * factor).astype(x.dtype)"
+      replace: "return ((x * factor).astype(x.dtype)"
+""")
+    done = run_learn("check", "scale", "--no-quiz")
+    assert done.returncode == 1
+    assert "unbalanced: the edited reference does not parse" in done.stdout
+    assert "wrong versions: 1/2 caught" in done.stdout
