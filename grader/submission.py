@@ -393,20 +393,6 @@ def timed_call(fn: Callable, args: tuple, kwargs: dict) -> tuple[float, Any]:
     return time.process_time() - started, result
 
 
-def transfer_seconds(fn: Callable, args: tuple, kwargs: dict) -> float:
-    """The worker's CPU time for a request carrying these arguments when no learner code
-    runs (0 for a local function): the part of :func:`timed_call`'s time that is transport."""
-    if not isinstance(fn, RemoteObject):
-        return 0.0
-    session = fn._learn_session
-    session.timing = True
-    try:
-        session.request({"op": "keep", "target": 0, "_label": "timing"}, ([[list(args), kwargs]], {}))
-    finally:
-        session.timing = False
-    return session.last_seconds
-
-
 # -- keeping data in the worker --------------------------------------------------------------
 
 def keep_in_worker(submission: Any, value: Any) -> Any:

@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 from grader.gradcheck import numeric_gradient
-from grader.submission import (LearnerError, fetch, keep_in_worker, same_object, timed_call,
-                               transfer_seconds, worker_function)
+from grader.submission import (LearnerError, RemoteObject, fetch, keep_in_worker, same_object,
+                               timed_call, worker_function)
 
 __all__ = ["assert_close", "distinct_bugs", "assert_normal", "assert_uniform", "assert_rate",
            "assert_frequencies",
@@ -451,35 +451,41 @@ def _best_time(fn: Callable, args: tuple, kwargs: dict, repeat: int) -> tuple[fl
     for _ in range(repeat):
         seconds, result = timed_call(fn, args, kwargs)
         best = min(best, seconds)
-    # A learner's function is measured in its worker's CPU time, which includes unpacking the
-    # arguments there: take away what that costs without any learner code. (Packing the
-    # result stays in: it is the same order as unpacking, and a slow solution is many times
-    # slower, not twice.)
-    overhead = min(transfer_seconds(fn, args, kwargs) for _ in range(repeat))
-    return max(best - overhead, 0.0), result
+    return best, result
+
+
+def _kept_in_worker(fn: Callable, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+    """For a learner's function: the arguments stored once in its worker, as handles, so that
+    the timed calls carry no data there (only the result comes back). Unchanged otherwise."""
+    if not isinstance(fn, RemoteObject):
+        return args, kwargs
+    kept = tuple(keep_in_worker(fn, value) for value in args)
+    return kept, {name: keep_in_worker(fn, value) for name, value in kwargs.items()}
 
 
 _SLOW_ADVICE = "A Python loop over a batch axis is the usual cause: vectorise it."
 
 
 def assert_fast_enough(fn: Callable, ref_fn: Callable, *args: Any, max_ratio: float = 20.0,
-                       repeat: int = 5, advice: str = _SLOW_ADVICE,
+                       repeat: int = 3, advice: str = _SLOW_ADVICE,
                        **kwargs: Any) -> tuple[Any, Any]:
     """Assert the learner's fn is at most max_ratio times slower than the reference.
 
-    Both are timed in this run on the same inputs, best of ``repeat`` after one untimed call,
-    in CPU time: the learner's as the kernel counts it for the worker and every process it
-    starts (read from outside it, less the cost of unpacking the arguments and packing the
-    result there), the reference's as this process's CPU clock. Returns what the last
+    Both are timed in this run on the same inputs, best of ``repeat``, in CPU time: the learner's as the kernel counts it for the worker and every process it
+    starts (read from outside it; the arguments are stored in the worker first, so only the
+    learner's work and packing its result count), the reference's as this process's CPU
+    clock. Returns what the last
     timed calls returned, (learner's, reference's): a speed test must compare them, so that
     a fast but wrong function earns nothing. ``advice`` ends the message when fn is too slow:
     the usual cause for this exercise.
     """
-    # One untimed call each first: a fresh worker pays for its first allocations and
-    # imports, which is not the learner's doing. (Both get it: stateful calls stay in step.)
-    fn(*args, **kwargs)
-    ref_fn(*args, **kwargs)
-    learner, got = _best_time(fn, args, kwargs, repeat)
+    # The learner's arguments wait in its worker: every timed call gets the same objects
+    # there, as the reference gets the same ones here.
+    learner_args, learner_kwargs = _kept_in_worker(fn, args, kwargs)
+    # Best of `repeat`: the first call of a fresh worker also pays for first allocations,
+    # which is not the learner's doing; CPU time is steady enough that the best of the
+    # others is the learner's own cost.
+    learner, got = _best_time(fn, learner_args, learner_kwargs, repeat)
     reference, want = _best_time(ref_fn, args, kwargs, repeat)
     ratio = learner / max(reference, 1e-6)
     if ratio > max_ratio:
