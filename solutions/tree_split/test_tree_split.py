@@ -215,10 +215,10 @@ def test_equal_values_are_never_split_apart(submission, reference):
 
 @pytest.mark.points(1)
 def test_fast_enough_and_right(submission, reference):
-    """best_split on (3000, 5) with 10 levels per feature runs within 20x of the reference (and is right)."""
+    """best_split on (3000, 5) with 10 levels per feature runs within 8x of the reference (and is right)."""
     X, y = _data(2, 3000, 5, levels=10, classes=3)
-    # Measured here: counting classes row by row in Python for each candidate takes ~40x the
-    # cumulative counts; a boolean mask per candidate threshold (vectorised over rows) ~6x.
+    # Measured in CPU time: counting classes row by row in Python for each candidate takes
+    # ~26x the cumulative counts; the reference and the comparison-matrix alternative ~1x.
     got, want = assert_fast_enough(submission.best_split, reference.best_split, X, y,
-                                   max_ratio=20)
+                                   max_ratio=8)
     _check_split(got, want, {})
