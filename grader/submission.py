@@ -210,7 +210,7 @@ class WorkerSession:
             self.last_seconds = self.pool.cpu_seconds(worker.pid) - cpu_before
         if "protocol_error" in reply:
             raise RuntimeError(f"grader protocol error: {reply['protocol_error']}")
-        if "handle" in reply:
+        if "handle" in reply and not reply.get("forbidden"):
             return self._remote_object(reply["handle"])
         if "ok" in reply and not reply.get("forbidden"):
             return wire.decode(reply["ok"], reply_buffers, self._remote_object)
@@ -373,21 +373,25 @@ class Submission(RemoteObject):
         return f"<submission {self._learn_session.file_name}>"
 
 
-def timed_call(fn: Callable, args: tuple, kwargs: dict) -> tuple[float, Any]:
+def timed_call(fn: Callable, args: tuple, kwargs: dict,
+               fetch_result: bool = True) -> tuple[float, Any]:
     """Call fn; the CPU time the call took, and what it returned.
 
     A learner's function is measured by the kernel's accounting of its worker (and of every
     process it starts), read from outside it: learner code can fake neither, and a busy
-    machine does not inflate it. A local function is measured by this process's CPU clock.
+    machine does not inflate it. Its result stays in the worker during the measurement; with
+    fetch_result=False it is returned as a handle (:func:`fetch` brings it back). A local
+    function is measured by this process's CPU clock.
     """
     if isinstance(fn, RemoteObject):
         session = fn._learn_session
         session.timing = True
         try:
-            result = fn(*args, **kwargs)
+            kept = session.request({"op": "call", "target": fn._learn_id, "keep_result": True,
+                                    "_label": f"{fn._learn_name}()"}, (list(args), kwargs))
         finally:
             session.timing = False
-        return session.last_seconds, result
+        return session.last_seconds, fetch(kept) if fetch_result else kept
     started = time.process_time()
     result = fn(*args, **kwargs)
     return time.process_time() - started, result

@@ -6,7 +6,7 @@ imports from the hidden solutions, imports the learner's module and then answers
 from the grading process, one at a time, over its socket:
 
     {"op": "getattr", "target": id, "name": str}      an attribute of the module or a handle
-    {"op": "call", "target": id, "args": [...], "kwargs": {...}}
+    {"op": "call", "target": id, "args": [...], "kwargs": {...}, "keep_result": bool}
     {"op": "getitem", "target": id, "key": value}
     {"op": "keep", "args": [value]}    store data here; reply {"handle": ...}
     {"op": "fetch", "target": id}      the object behind a handle, as data where it is data
@@ -388,6 +388,8 @@ class Worker:
                 return {"protocol_error": f"unknown op {op!r}"}
         except BaseException as error:  # noqa: BLE001 - learner code may raise anything
             return {"error": describe_error(error, self.learner_file)}
+        if header.get("keep_result"):   # timed calls: the result waits here, as a handle
+            return {"handle": self._to_handle(result)}
         return {"ok": result}
 
     def _getattr(self, target: Any, target_id: int, name: str) -> dict:
