@@ -12,7 +12,6 @@ Anything else printed here (pytest, warnings) goes to stderr, the parent's log f
 """
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import signal
@@ -20,26 +19,16 @@ import sys
 import time
 from pathlib import Path
 
+from grader.procs import die_with_parent
 from grader.sandbox import make_undumpable
-
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent(parent: int) -> None:
-    """Be killed when the batch process dies, however it dies (Linux; elsewhere best effort)."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() != parent:   # the parent died before the line above took effect
-        os._exit(1)
-
 
 def main(argv: list[str]) -> int:
     """Serve grading jobs until stdin closes."""
     root, slug, parent = Path(argv[0]), argv[1], int(argv[2])
     require_sandbox = "--unsafe-no-sandbox" not in argv[3:]
-    _die_with_parent(parent)
+    die_with_parent()   # killed when the batch process dies, however it dies
+    if os.getppid() != parent:   # it died before the line above took effect
+        os._exit(1)
     make_undumpable()   # learner code must not reach this process's reply pipe
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the batch process's to handle
     reply = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)

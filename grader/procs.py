@@ -6,6 +6,7 @@ import os
 import signal
 
 _PR_SET_CHILD_SUBREAPER = 36
+_PR_SET_PDEATHSIG = 1
 
 
 def become_subreaper() -> None:
@@ -36,6 +37,38 @@ def children_of(pid: int) -> set[int]:
         if int(fields[1]) == pid and fields[0] != b"Z":
             found.add(int(entry))
     return found
+
+
+def descendants(pid: int) -> list[int]:
+    """Pids of every living process below pid (children first), from one pass over /proc."""
+    children: dict[int, list[int]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != b"Z":
+            children.setdefault(int(fields[1]), []).append(int(entry))
+    found, frontier = [], [pid]
+    while frontier:
+        frontier = sorted(child for parent in frontier for child in children.get(parent, []))
+        found += frontier
+    return found
+
+
+def die_with_parent() -> None:
+    """Be killed (SIGKILL) when the parent process dies (Linux; elsewhere nothing)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
 
 
 def is_running(pid: int) -> bool:

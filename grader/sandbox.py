@@ -183,7 +183,6 @@ _CLONE_NEWPID = 0x20000000
 _MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 0x2, 0x4, 0x8
 _MS_REC, _MS_PRIVATE = 0x4000, 0x40000
 _PR_SET_DUMPABLE = 4
-_PR_SET_PDEATHSIG = 1
 
 
 class NamespaceError(OSError):
@@ -252,11 +251,6 @@ def seal_worker_mounts(tmp_mb: int = WORKER_TMP_MB) -> None:
             copy.write(cpuinfo)
         os.chmod("/proc/cpuinfo", 0o444)
     unshare(_CLONE_NEWUSER | _CLONE_NEWNS)
-
-
-def die_with_parent() -> None:
-    """Be killed (SIGKILL) when the parent process dies."""
-    _libc().prctl(_PR_SET_PDEATHSIG, 9, 0, 0, 0)
 
 
 def make_undumpable() -> None:

@@ -7,7 +7,6 @@ by side) and, where the wrong answer matches a known mistake, ``likely mistake: 
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable, Mapping
 from typing import Any
 

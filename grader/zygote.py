@@ -35,7 +35,7 @@ import time
 import traceback
 
 from grader import sandbox, wire
-from grader.procs import become_subreaper, children_of, kill_group
+from grader.procs import become_subreaper, children_of, descendants, die_with_parent, kill_group
 from grader.worker import Worker, redirect_output
 
 
@@ -138,7 +138,7 @@ def _keeper(worker_sock: socket.socket, capture_fd: int, spec: dict, files: list
     Never returns."""
     code = 70
     try:
-        sandbox.die_with_parent()
+        die_with_parent()
         imported_size = _vm_size_bytes()      # /proc is hidden from the worker
         sandbox.enter_worker_namespaces()
         pid = os.fork()
@@ -168,7 +168,7 @@ def _namespace_init(worker_sock: socket.socket, capture_fd: int, spec: dict,
     """
     code = 70
     try:
-        sandbox.die_with_parent()
+        die_with_parent()
         sandbox.seal_worker_mounts(spec["tmp_mb"])
         worker = os.fork()
         if worker == 0:
@@ -263,7 +263,7 @@ class Zygote:
         if pid not in self.keepers:
             return {"ns": 0}
         total = 0
-        for member in [pid, *_descendants(pid)]:
+        for member in [pid, *descendants(pid)]:
             total += _process_cpu_ns(member)
         return {"ns": total}
 
@@ -299,14 +299,6 @@ class Zygote:
 
 
 _NS_PER_TICK = 1_000_000_000 // os.sysconf("SC_CLK_TCK")
-
-
-def _descendants(pid: int) -> list[int]:
-    found, frontier = [], [pid]
-    while frontier:
-        frontier = [child for parent in frontier for child in children_of(parent)]
-        found += frontier
-    return found
 
 
 def _process_cpu_ns(pid: int) -> int:

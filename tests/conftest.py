@@ -79,20 +79,10 @@ def load_reference(slug: str):
     return load_module_from(REPO / "solutions" / slug / f"{slug}.py", f"{slug}_reference")
 
 
-def descendants(pid: int) -> list[int]:
-    """Every living process below pid (children first), as /proc shows them."""
-    from grader.procs import children_of
-
-    found, frontier = [], [pid]
-    while frontier:
-        children = sorted(child for parent in frontier for child in children_of(parent))
-        found += children
-        frontier = children
-    return found
-
-
 def zygote_pid(pool) -> int:
     """The host pid of a pool's zygote (inside the sandbox it is a grandchild of bwrap)."""
+    from grader.procs import descendants
+
     for pid in [pool._process.pid, *descendants(pool._process.pid)]:
         try:
             if b"grader.zygote" in Path(f"/proc/{pid}/cmdline").read_bytes():

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import sys
 import time
 from pathlib import Path
@@ -11,6 +10,7 @@ import pexpect
 import pytest
 
 from conftest import FIXTURES, SUBMISSIONS, wrong_version_text
+from grader import procs
 from grader.progress import ProgressStore
 
 WRONG = wrong_version_text(FIXTURES / "course", "scale", "adds_factor")
@@ -18,22 +18,8 @@ RIGHT = (SUBMISSIONS / "_good.py").read_text()
 
 
 def descendants(pid: int) -> set[int]:
-    """Every living process below pid, from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                fields = Path(f"/proc/{entry}/stat").read_bytes().rsplit(b")", 1)[1].split()
-            except OSError:
-                continue
-            if fields[0] != b"Z":
-                children.setdefault(int(fields[1]), []).append(int(entry))
-    found, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
+    """Every living process below pid."""
+    return set(procs.descendants(pid))
 
 
 def alive(pids: set[int]) -> set[int]:
