@@ -18,13 +18,13 @@ def become_subreaper() -> None:
         pass
 
 
-def children_of(pid: int) -> set[int]:
-    """Pids of the living (not zombie) children of pid; empty where there is no /proc."""
+def _children_by_parent() -> dict[int, list[int]]:
+    """Every living (not zombie) process, grouped under its parent's pid; empty without /proc."""
+    children: dict[int, list[int]] = {}
     try:
         entries = os.listdir("/proc")
     except OSError:
-        return set()
-    found = set()
+        return children
     for entry in entries:
         if not entry.isdigit():
             continue
@@ -34,28 +34,19 @@ def children_of(pid: int) -> set[int]:
                 fields = stat.read().rsplit(b")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[1]) == pid and fields[0] != b"Z":
-            found.add(int(entry))
-    return found
+        if fields[0] != b"Z":
+            children.setdefault(int(fields[1]), []).append(int(entry))
+    return children
+
+
+def children_of(pid: int) -> set[int]:
+    """Pids of the living (not zombie) children of pid; empty where there is no /proc."""
+    return set(_children_by_parent().get(pid, []))
 
 
 def descendants(pid: int) -> list[int]:
     """Pids of every living process below pid (children first), from one pass over /proc."""
-    children: dict[int, list[int]] = {}
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return []
-    for entry in entries:
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as stat:
-                fields = stat.read().rsplit(b")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[0] != b"Z":
-            children.setdefault(int(fields[1]), []).append(int(entry))
+    children = _children_by_parent()
     found, frontier = [], [pid]
     while frontier:
         frontier = sorted(child for parent in frontier for child in children.get(parent, []))
